@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Root filesystem: Debian packages through mmdebstrap (the machine's apt
+ * sources), our programs and the product overlay, then the first
+ * hardening pass (no setuid/setgid, no file capabilities, no
+ * privilege-changing tools). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "cleanup.h"
+#include "conf.h"
+#include "exec.h"
+#include "fileio.h"
+#include "log.h"
+
+/* Programs that exist to change identity or credentials: removed. */
+static const char *const removed_tools[] = {
+	"usr/bin/su", "usr/bin/passwd", "usr/bin/chsh", "usr/bin/chfn", "usr/bin/newgrp",
+	"usr/bin/gpasswd", "usr/bin/chage", "usr/bin/expiry", "usr/bin/sg", "usr/sbin/unix_chkpwd",
+	"usr/bin/pkexec", "usr/bin/sudo", "usr/bin/mount.cifs", "usr/sbin/pam_extrausers_chkpwd",
+};
+
+static int run_mmdebstrap(struct build_ctx *b)
+{
+	_cleanup_(argv_freep) struct argv a = ARGV_INIT;
+	_cleanup_free_ char *pkgfile = product_path(b, "packages");
+	_cleanup_free_ char *include = NULL, *env_sde = NULL;
+	char **pkgs = NULL;
+	size_t n = 0, len = 0;
+	int r;
+
+	r = list_load(pkgfile, &pkgs, &n);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot read the package list %s", pkgfile);
+	for (size_t i = 0; i < n; i++)
+		len += strlen(pkgs[i]) + 1;
+	include = calloc(1, len + 16);
+	if (!include) {
+		list_free(pkgs, n);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strcat(include, ",");
+		strcat(include, pkgs[i]);
+	}
+	list_free(pkgs, n);
+
+	r = mkdir_p(b->cache_dir, 0755);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot create %s", b->cache_dir);
+	argv_add(&a, "mmdebstrap");
+	argv_add(&a, "--variant=minbase");
+	argv_add(&a, "--mode=root");
+	argv_add(&a, "--format=directory");
+	argv_addf(&a, "--include=%s", include);
+	argv_add(&a, "--skip=essential/unlink");
+	argv_add(&a, "--dpkgopt=path-exclude=/usr/share/man/*");
+	argv_add(&a, "--dpkgopt=path-exclude=/usr/share/info/*");
+	argv_add(&a, "--dpkgopt=path-exclude=/usr/share/locale/*");
+	argv_add(&a, "--dpkgopt=path-exclude=/usr/share/doc/*");
+	argv_add(&a, "--dpkgopt=path-include=/usr/share/doc/*/copyright");
+	argv_add(&a, "--setup-hook=mkdir -p \"$1\"/var/cache/apt/archives/");
+	argv_addf(&a, "--setup-hook=sync-in %s /var/cache/apt/archives/", b->cache_dir);
+	argv_addf(&a, "--customize-hook=sync-out /var/cache/apt/archives %s", b->cache_dir);
+	argv_add(&a, product_get(b, "suite"));
+	argv_add(&a, b->rootfs);
+	if (asprintf(&env_sde, "SOURCE_DATE_EPOCH=%llu", (unsigned long long)b->sde) < 0)
+		return -ENOMEM;
+	char *env[] = { env_sde, NULL };
+	r = run_command(&a, env, NULL, true, NULL);
+	if (r < 0)
+		log_error("mmdebstrap failed to build the root filesystem from the machine's apt sources "
+			  "(suite %s); see %s", product_get(b, "suite"), exec_get_log());
+	return r;
+}
+
+static int copy_tree(const char *src, const char *dst)
+{
+	_cleanup_(argv_freep) struct argv a = ARGV_INIT;
+	_cleanup_free_ char *from = pathjoin(src, ".");
+	struct stat st;
+
+	if (stat(src, &st) < 0)
+		return 0; /* nothing to copy */
+	argv_add(&a, "cp");
+	argv_add(&a, "-dR");
+	argv_add(&a, "--preserve=mode");
+	argv_add(&a, from);
+	argv_add(&a, dst);
+	return run_command(&a, NULL, NULL, true, NULL);
+}
+
+char *find_tool(const struct build_ctx *b, const char *name)
+{
+	_cleanup_free_ char *src = pathjoin(b->tools_dir, "src");
+	DIR *d = opendir(src);
+	struct dirent *e;
+	char *found = NULL;
+
+	if (!d)
+		return NULL;
+	while ((e = readdir(d)) && !found) {
+		char *p;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (asprintf(&p, "%s/%s/%s", src, e->d_name, name) < 0)
+			break;
+		if (access(p, X_OK) == 0)
+			found = p;
+		else
+			free(p);
+	}
+	closedir(d);
+	return found;
+}
+
+static int install_programs(struct build_ctx *b)
+{
+	_cleanup_free_ char *list = product_path(b, "programs");
+	char **progs = NULL;
+	size_t n = 0;
+	int r;
+
+	r = list_load(list, &progs, &n);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot read %s", list);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		_cleanup_free_ char *src = find_tool(b, progs[i]);
+		_cleanup_free_ char *dst = NULL;
+
+		if (!src) {
+			log_error("program %s (listed in %s) was not found under %s/src: build the tools first "
+				  "(ninja -C %s)", progs[i], list, b->tools_dir, b->tools_dir);
+			r = -ENOENT;
+			break;
+		}
+		if (asprintf(&dst, "%s/usr/bin/%s", b->rootfs, progs[i]) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		r = copy_file(src, dst, 0755);
+		if (r < 0)
+			log_errno(LOG_LVL_ERROR, r, "cannot install %s into the root filesystem", progs[i]);
+	}
+	list_free(progs, n);
+	return r;
+}
+
+static int install_units(struct build_ctx *b)
+{
+	_cleanup_free_ char *units = product_path(b, "units");
+	_cleanup_free_ char *dst = pathjoin(b->rootfs, "usr/lib/systemd/system");
+	_cleanup_free_ char *enable = product_path(b, "enable");
+	char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	r = copy_tree(units, dst);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot install the product's systemd units");
+	if (access(enable, R_OK) < 0)
+		return 0;
+	r = list_load(enable, &names, &n);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot read %s", enable);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		_cleanup_(argv_freep) struct argv a = ARGV_INIT;
+
+		argv_add(&a, "systemctl");
+		argv_addf(&a, "--root=%s", b->rootfs);
+		argv_add(&a, "enable");
+		argv_add(&a, names[i]);
+		r = run_command(&a, NULL, NULL, true, NULL);
+		if (r < 0)
+			log_error("cannot enable unit %s in the root filesystem", names[i]);
+	}
+	list_free(names, n);
+	return r;
+}
+
+static int write_os_release(struct build_ctx *b)
+{
+	_cleanup_free_ char *path = pathjoin(b->rootfs, "usr/lib/os-release");
+	_cleanup_free_ char *text = NULL;
+	const char *pretty = product_get(b, "pretty_name");
+	int len;
+
+	len = asprintf(&text,
+		       "PRETTY_NAME=\"%s %s%s\"\n"
+		       "NAME=\"%s\"\n"
+		       "ID=%s\n"
+		       "ID_LIKE=debian\n"
+		       "VERSION=\"%s\"\n"
+		       "VERSION_ID=%s\n"
+		       "IMAGE_ID=%s\n"
+		       "IMAGE_VERSION=%s\n"
+		       "VARIANT=\"%s\"\n"
+		       "VARIANT_ID=%s\n"
+		       "REMPART_SECURITY_VERSION=%llu\n",
+		       pretty, b->version, b->development ? " (development)" : "", pretty,
+		       product_get(b, "name"), b->version, b->version, product_get(b, "name"), b->version,
+		       b->development ? "Development" : "Release", b->development ? "development" : "release",
+		       (unsigned long long)b->security_version);
+	if (len < 0)
+		return -ENOMEM;
+	return write_file_atomic(path, text, (size_t)len, 0644);
+}
+
+/* --- hardening pass ----------------------------------------------------- */
+
+static unsigned stripped_count;
+
+static int strip_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)ftw;
+	if (flag != FTW_F || S_ISLNK(st->st_mode))
+		return 0;
+	if (st->st_mode & (S_ISUID | S_ISGID)) {
+		if (chmod(path, st->st_mode & 0777 & ~(mode_t)(S_ISUID | S_ISGID)) < 0)
+			return -1;
+		log_debug("stripped setuid/setgid from %s", path);
+		stripped_count++;
+	}
+	if (S_ISREG(st->st_mode) && lgetxattr(path, "security.capability", NULL, 0) >= 0) {
+		if (lremovexattr(path, "security.capability") < 0)
+			return -1;
+		log_debug("removed file capabilities of %s", path);
+		stripped_count++;
+	}
+	return 0;
+}
+
+static int harden(struct build_ctx *b)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(removed_tools); i++) {
+		_cleanup_free_ char *p = pathjoin(b->rootfs, removed_tools[i]);
+
+		if (unlink(p) < 0 && errno != ENOENT)
+			return log_errno(LOG_LVL_ERROR, -errno, "cannot remove %s", p);
+	}
+	stripped_count = 0;
+	if (nftw(b->rootfs, strip_one, 64, FTW_PHYS | FTW_MOUNT) < 0)
+		return log_errno(LOG_LVL_ERROR, -errno, "cannot strip privilege bits in %s", b->rootfs);
+	log_debug("hardening pass: %u setuid/setgid bits or capabilities removed", stripped_count);
+	return 0;
+}
+
+static int configure(struct build_ctx *b)
+{
+	_cleanup_free_ char *mid = pathjoin(b->rootfs, "etc/machine-id");
+	int r;
+
+	/* Empty: systemd then uses a transient ID on the read-only root. */
+	r = write_file_atomic(mid, "", 0, 0444);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot write %s", mid);
+	if (b->development) {
+		_cleanup_free_ char *dir = pathjoin(b->rootfs, "etc/systemd/system/serial-getty@ttyS0.service.d");
+		_cleanup_free_ char *f = pathjoin(dir, "autologin.conf");
+		static const char dropin[] =
+			"# Development build: root shell on the serial console, for developers and the\n"
+			"# VM tests. Release builds have no such drop-in and no password for root.\n"
+			"[Service]\n"
+			"ExecStart=\n"
+			"ExecStart=-/sbin/agetty --autologin root --noclear --keep-baud 115200 %I $TERM\n"
+			"Environment=TERM=dumb\n";
+
+		r = mkdir_p(dir, 0755);
+		if (r == 0)
+			r = write_file_atomic(f, dropin, sizeof(dropin) - 1, 0644);
+		if (r < 0)
+			return log_errno(LOG_LVL_ERROR, r, "cannot write the development console drop-in");
+	}
+	return 0;
+}
+
+int build_rootfs(struct build_ctx *b)
+{
+	_cleanup_free_ char *overlay = product_path(b, "overlay");
+	int r;
+
+	r = rm_rf(b->rootfs);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot remove the old root filesystem %s", b->rootfs);
+	step_begin("root filesystem from Debian packages (mmdebstrap)");
+	r = run_mmdebstrap(b);
+	if (r < 0)
+		return r;
+	step_end();
+	step_begin("product configuration and hardening pass");
+	r = copy_tree(overlay, b->rootfs);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot copy the product overlay %s", overlay);
+	r = install_programs(b);
+	if (r < 0)
+		return r;
+	r = install_units(b);
+	if (r < 0)
+		return r;
+	r = write_os_release(b);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot write os-release");
+	r = configure(b);
+	if (r < 0)
+		return r;
+	r = harden(b);
+	if (r < 0)
+		return r;
+	step_end();
+	return 0;
+}
+
+int build_squashfs(struct build_ctx *b)
+{
+	_cleanup_(argv_freep) struct argv a = ARGV_INIT;
+	_cleanup_free_ char *out = pathjoin(b->release_dir, "root.squashfs");
+	_cleanup_free_ char *env_sde = NULL;
+	struct stat st;
+	int r;
+
+	step_begin("squashfs of the root filesystem");
+	unlink(out);
+	argv_add(&a, "mksquashfs");
+	argv_add(&a, b->rootfs);
+	argv_add(&a, out);
+	argv_add(&a, "-noappend");
+	argv_add(&a, "-no-progress");
+	argv_add(&a, "-quiet");
+	argv_add(&a, "-comp");
+	argv_add(&a, "zstd");
+	argv_add(&a, "-b");
+	argv_add(&a, "256K");
+	argv_add(&a, "-xattrs");
+	argv_add(&a, "-wildcards");
+	argv_add(&a, "-e");
+	argv_add(&a, "var/cache/apt/archives/*.deb");
+	if (asprintf(&env_sde, "SOURCE_DATE_EPOCH=%llu", (unsigned long long)b->sde) < 0)
+		return -ENOMEM;
+	char *env[] = { env_sde, NULL };
+	r = run_command(&a, env, NULL, true, NULL);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "mksquashfs failed; see %s", exec_get_log());
+	if (stat(out, &st) < 0)
+		return -errno;
+	b->squashfs_size = (uint64_t)st.st_size;
+	step_end();
+	return 0;
+}

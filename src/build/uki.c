@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unified kernel image: systemd-stub + .osrel .cmdline .initrd .linux
+ * (placed after the stub's last section, 4 KiB aligned, .linux last as
+ * systemd 252 expects), signed with the Secure Boot db key. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "cleanup.h"
+#include "conf.h"
+#include "exec.h"
+#include "fileio.h"
+#include "hex.h"
+#include "log.h"
+
+#define STUB "/usr/lib/systemd/boot/efi/linuxx64.efi.stub"
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+/* End of the stub's last section (RVA + ImageBase), from its PE headers. */
+static int stub_end(const char *path, uint64_t *end)
+{
+	_cleanup_free_ uint8_t *buf = NULL;
+	size_t len;
+	uint32_t pe, nsec, opt;
+	uint64_t base, max = 0;
+	int r = read_file(path, 16u << 20, &buf, &len);
+
+	if (r < 0)
+		return r;
+	if (len < 0x40 || buf[0] != 'M' || buf[1] != 'Z')
+		return -EBADMSG;
+	pe = rd32(buf + 0x3c);
+	if ((uint64_t)pe + 24 > len || memcmp(buf + pe, "PE\0\0", 4) != 0)
+		return -EBADMSG;
+	nsec = rd16(buf + pe + 6);
+	opt = rd16(buf + pe + 20);
+	if ((uint64_t)pe + 24 + opt + (uint64_t)nsec * 40 > len || opt < 32 || rd16(buf + pe + 24) != 0x20b)
+		return -EBADMSG;
+	base = (uint64_t)rd32(buf + pe + 24 + 24) | (uint64_t)rd32(buf + pe + 24 + 28) << 32;
+	for (uint32_t i = 0; i < nsec; i++) {
+		const uint8_t *s = buf + pe + 24 + opt + i * 40;
+		uint64_t e = (uint64_t)rd32(s + 12) + rd32(s + 8);
+
+		if (e > max)
+			max = e;
+	}
+	*end = base + max;
+	return 0;
+}
+
+static uint64_t align4k(uint64_t v)
+{
+	return (v + 4095) & ~(uint64_t)4095;
+}
+
+static int file_size(const char *p, uint64_t *size)
+{
+	struct stat st;
+
+	if (stat(p, &st) < 0)
+		return -errno;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+/* Product cmdline + hardening cmdline + extra, one line. */
+static int make_cmdline(struct build_ctx *b, const char *extra, char **out)
+{
+	const char *files[] = { "cmdline", "hardening/cmdline" };
+	size_t cap = 4096, len = 0;
+	_cleanup_free_ char *s = calloc(1, cap);
+
+	if (!s)
+		return -ENOMEM;
+	for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
+		_cleanup_free_ char *path = product_path(b, files[f]);
+		char **items = NULL;
+		size_t n = 0;
+		int r;
+
+		if (access(path, R_OK) < 0 && f > 0)
+			continue;
+		r = list_load(path, &items, &n);
+		if (r < 0)
+			return log_errno(LOG_LVL_ERROR, r, "cannot read %s", path);
+		for (size_t i = 0; i < n; i++) {
+			size_t l = strlen(items[i]);
+
+			if (len + l + 2 >= cap) {
+				list_free(items, n);
+				return -E2BIG;
+			}
+			if (len)
+				s[len++] = ' ';
+			memcpy(s + len, items[i], l);
+			len += l;
+		}
+		list_free(items, n);
+	}
+	if (extra && *extra) {
+		if (len + strlen(extra) + 2 >= cap)
+			return -E2BIG;
+		if (len)
+			s[len++] = ' ';
+		strcpy(s + len, extra);
+	}
+	*out = TAKE_PTR(s);
+	return 0;
+}
+
+int build_uki(struct build_ctx *b, const char *initrd, const char *out_path, const char *cmdline_extra)
+{
+	_cleanup_free_ char *osrel = pathjoin(b->rootfs, "usr/lib/os-release");
+	_cleanup_free_ char *cmdfile = NULL, *linux_img = NULL, *unsigned_uki = NULL, *cmdline = NULL;
+	_cleanup_free_ char *key = pathjoin(b->keys_dir, "db.key"), *crt = pathjoin(b->keys_dir, "db.crt");
+	_cleanup_(argv_freep) struct argv a = ARGV_INIT, s = ARGV_INIT;
+	const char *names[] = { ".osrel", ".cmdline", ".initrd", ".linux" };
+	const char *files[4];
+	char roothex[2 * RV_MAX_DIGEST + 1], extra[1024];
+	uint64_t vma, size = 0;
+	int r;
+
+	hex_encode(b->roothash, b->roothash_len, roothex);
+	snprintf(extra, sizeof(extra), "rempart.roothash=%s%s%s", roothex, cmdline_extra ? " " : "",
+		 cmdline_extra ? cmdline_extra : "");
+	r = make_cmdline(b, extra, &cmdline);
+	if (r < 0)
+		return r;
+	if (asprintf(&cmdfile, "%s.cmdline", out_path) < 0 ||
+	    asprintf(&linux_img, "%s/boot/vmlinuz-%s", b->kernel_dir, b->kernel_version) < 0 ||
+	    asprintf(&unsigned_uki, "%s.unsigned", out_path) < 0)
+		return -ENOMEM;
+	r = write_file_atomic(cmdfile, cmdline, strlen(cmdline), 0644);
+	if (r < 0)
+		return r;
+	files[0] = osrel;
+	files[1] = cmdfile;
+	files[2] = initrd;
+	files[3] = linux_img;
+
+	r = stub_end(STUB, &vma);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot read the PE sections of %s (package systemd-boot-efi)", STUB);
+	argv_add(&a, "objcopy");
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		vma = align4k(vma);
+		r = file_size(files[i], &size);
+		if (r < 0)
+			return log_errno(LOG_LVL_ERROR, r, "cannot read %s", files[i]);
+		argv_addf(&a, "--add-section=%s=%s", names[i], files[i]);
+		argv_addf(&a, "--change-section-vma=%s=0x%llx", names[i], (unsigned long long)vma);
+		vma += size;
+	}
+	argv_add(&a, STUB);
+	argv_add(&a, unsigned_uki);
+	{
+		_cleanup_free_ char *env_sde = NULL;
+
+		if (asprintf(&env_sde, "SOURCE_DATE_EPOCH=%llu", (unsigned long long)b->sde) < 0)
+			return -ENOMEM;
+		char *env[] = { env_sde, NULL };
+		r = run_command(&a, env, NULL, true, NULL);
+	}
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "objcopy could not assemble the UKI; see %s", exec_get_log());
+
+	argv_add(&s, "sbsign");
+	argv_add(&s, "--key");
+	argv_add(&s, key);
+	argv_add(&s, "--cert");
+	argv_add(&s, crt);
+	argv_add(&s, "--output");
+	argv_add(&s, out_path);
+	argv_add(&s, unsigned_uki);
+	r = run_command(&s, NULL, NULL, true, NULL);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "sbsign could not sign the UKI with %s", key);
+	unlink(unsigned_uki);
+	return 0;
+}
+
+/* Signs any EFI binary (systemd-boot) with the db key. */
+int sign_efi(struct build_ctx *b, const char *in, const char *out);
+int sign_efi(struct build_ctx *b, const char *in, const char *out)
+{
+	_cleanup_(argv_freep) struct argv s = ARGV_INIT;
+	int r;
+
+	argv_add(&s, "sbsign");
+	argv_add(&s, "--key");
+	argv_addf(&s, "%s/db.key", b->keys_dir);
+	argv_add(&s, "--cert");
+	argv_addf(&s, "%s/db.crt", b->keys_dir);
+	argv_add(&s, "--output");
+	argv_add(&s, out);
+	argv_add(&s, in);
+	r = run_command(&s, NULL, NULL, true, NULL);
+	if (r < 0)
+		log_errno(LOG_LVL_ERROR, r, "sbsign could not sign %s", in);
+	return r;
+}

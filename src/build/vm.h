@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Launching QEMU (q35, SMM, OVMF Secure Boot firmware) and swtpm. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define OVMF_CODE "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd"
+#define OVMF_VARS_EMPTY "/usr/share/OVMF/OVMF_VARS_4M.fd"
+
+struct vm_opts {
+	const char *disk;       /* disk image (NULL: none) */
+	const char *vars;       /* OVMF variable store (written by the firmware) */
+	const char *kernel;     /* direct kernel boot (enrollment only) */
+	const char *initrd;
+	const char *append;
+	const char *tpm_dir;    /* swtpm state directory (NULL: no TPM) */
+	const char *serial_log; /* serial to this file instead of the terminal */
+	const char *netdev;     /* extra -netdev user,... specification or NULL */
+	bool snapshot;          /* do not write the disk */
+	bool headless;          /* no terminal interaction */
+	unsigned memory_mib;
+	unsigned timeout_s;     /* 0: none */
+	const char *done_marker; /* stop when the serial log shows this (with serial_log) */
+};
+
+/* Runs the VM to completion. Returns the QEMU exit status (>= 0), or
+ * -ETIMEDOUT when the timeout was reached (QEMU killed), or a negative errno. */
+int vm_run(const struct vm_opts *o);

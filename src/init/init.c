@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* rempart-init: PID 1 of the initramfs.
+ *
+ *  1. mounts /proc /sys /dev /run, loads the kernel modules of the image;
+ *  2. finds the slot's root and verity partitions by the partition UUIDs
+ *     derived from rempart.roothash= on the (signed) kernel command line;
+ *  3. opens dm-verity through libcryptsetup and checks the device is
+ *     active and not flagged corrupted, mounts the squashfs read-only;
+ *  4. prepares the writable areas (/run, /var, /dev/shm), all
+ *     nosuid,nodev,noexec;
+ *  5. switches root and executes systemd.
+ * On any failure it prints "rempart-init: FATAL: <what was checked, what was
+ * found>" and powers off: never an unverified root, never a shell.
+ *
+ * Corruption behaviour: dm-verity's default, an I/O error on the corrupt
+ * block (see docs/boot.md for why we do not restart or panic). */
+#include <blkid/blkid.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libcryptsetup.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fileio.h"
+#include "hex.h"
+#include "modules.h"
+#include "uuid.h"
+
+#define GPT_ROOT_X86_64 "4f68bce3-e8cd-4db1-96e7-fbcaf984b709"
+#define GPT_ROOT_X86_64_VERITY "2c7357ed-ebd2-46d9-aec1-23d437ec2bf5"
+#define ROOT_DM_NAME "root"
+#define SYSROOT "/sysroot"
+#define DEVICE_WAIT_S 20
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("rempart-init: ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+static __attribute__((noreturn, format(printf, 1, 2))) void fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("rempart-init: FATAL: ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputs("\nrempart-init: refusing to boot; powering off.\n", stdout);
+	fflush(stdout);
+	sync();
+	sleep(1);
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
+}
+
+static void mount_or_die(const char *src, const char *dst, const char *type, unsigned long flags, const char *data)
+{
+	mkdir(dst, 0755);
+	if (mount(src, dst, type, flags, data) < 0)
+		fatal("cannot mount %s on %s: %s", type, dst, strerror(errno));
+}
+
+/* Value of key= on the kernel command line (static buffer), or NULL. */
+static const char *cmdline_get(const char *key)
+{
+	static char cmdline[4096], value[1024];
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	size_t klen = strlen(key);
+
+	if (fd < 0)
+		return NULL;
+	n = read(fd, cmdline, sizeof(cmdline) - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	cmdline[n] = '\0';
+	for (char *p = cmdline; *p;) {
+		size_t len;
+
+		p += strspn(p, " \t\n");
+		len = strcspn(p, " \t\n");
+		if (len > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
+			snprintf(value, sizeof(value), "%.*s", (int)(len - klen - 1), p + klen + 1);
+			return value;
+		}
+		p += len;
+	}
+	return NULL;
+}
+
+/* Finds /dev/<part> whose GPT entry has this UUID; checks its type. */
+static int find_partition(const char *uuid, const char *type, char *dev, size_t size)
+{
+	DIR *d = opendir("/sys/class/block");
+	struct dirent *e;
+	int r = -ENOENT;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		char part[512], path[300];
+		const char *val = NULL;
+		blkid_probe pr;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(part, sizeof(part), "/sys/class/block/%s/partition", e->d_name);
+		if (access(part, F_OK) < 0)
+			continue;
+		snprintf(path, sizeof(path), "/dev/%s", e->d_name);
+		pr = blkid_new_probe_from_filename(path);
+		if (!pr)
+			continue;
+		blkid_probe_enable_superblocks(pr, 0);
+		blkid_probe_enable_partitions(pr, 1);
+		blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
+		if (blkid_do_safeprobe(pr) == 0 && blkid_probe_lookup_value(pr, "PART_ENTRY_UUID", &val, NULL) == 0 &&
+		    strcasecmp(val, uuid) == 0) {
+			const char *t = NULL;
+
+			if (blkid_probe_lookup_value(pr, "PART_ENTRY_TYPE", &t, NULL) < 0 || strcasecmp(t, type) != 0)
+				r = -EMEDIUMTYPE;
+			else
+				r = 0;
+			snprintf(dev, size, "%s", path);
+		}
+		blkid_free_probe(pr);
+		if (r != -ENOENT)
+			break;
+	}
+	closedir(d);
+	return r;
+}
+
+static void wait_partition(const char *what, const char *uuid, const char *type, char *dev, size_t size)
+{
+	struct timespec t0, t;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		r = find_partition(uuid, type, dev, size);
+		if (r == 0)
+			return;
+		if (r == -EMEDIUMTYPE)
+			fatal("%s partition %s (UUID %s) does not have the expected GPT type %s", what, dev, uuid, type);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > DEVICE_WAIT_S)
+			fatal("no %s partition with UUID %s (derived from rempart.roothash) appeared within %d s: "
+			      "the disk does not hold the slot this kernel was built for",
+			      what, uuid, DEVICE_WAIT_S);
+		usleep(100000);
+	}
+}
+
+static void open_verity(const char *data_dev, const char *hash_dev, const uint8_t *roothash, size_t len)
+{
+	struct crypt_device *cd = NULL;
+	struct crypt_params_verity params = { 0 };
+	struct crypt_active_device cad;
+	int r;
+
+	r = crypt_init_data_device(&cd, hash_dev, data_dev);
+	if (r < 0)
+		fatal("libcryptsetup cannot open %s / %s: %s", data_dev, hash_dev, strerror(-r));
+	r = crypt_load(cd, CRYPT_VERITY, &params);
+	if (r < 0)
+		fatal("%s holds no valid verity superblock: %s", hash_dev, strerror(-r));
+	r = crypt_activate_by_volume_key(cd, ROOT_DM_NAME, (const char *)roothash, len, CRYPT_ACTIVATE_READONLY);
+	if (r < 0)
+		fatal("dm-verity refused %s with the root hash of the kernel command line (%s): the root "
+		      "filesystem or its hash tree was modified or belongs to another build",
+		      data_dev, strerror(-r));
+	if (crypt_status(cd, ROOT_DM_NAME) != CRYPT_ACTIVE)
+		fatal("dm-verity device %s is not active after activation", ROOT_DM_NAME);
+	r = crypt_get_active_device(cd, ROOT_DM_NAME, &cad);
+	if (r < 0)
+		fatal("cannot query the dm-verity device status: %s", strerror(-r));
+	if (cad.flags & CRYPT_ACTIVATE_CORRUPTED)
+		fatal("dm-verity reports corruption of %s (status C)", data_dev);
+	if (!(cad.flags & CRYPT_ACTIVATE_READONLY))
+		fatal("dm-verity device %s is not read-only", ROOT_DM_NAME);
+	crypt_free(cd);
+}
+
+/* Copies the tree at src_fd into dst_fd (a fresh tmpfs), preserving modes,
+ * owners and symlinks; other special files are skipped. */
+static int copy_tree(int src_fd, int dst_fd, int depth)
+{
+	_cleanup_close_ int dupfd = dup(src_fd);
+	DIR *d;
+	struct dirent *e;
+	int r = 0;
+
+	if (depth > 64)
+		return -ELOOP;
+	if (dupfd < 0)
+		return -errno;
+	d = fdopendir(dupfd);
+	if (!d)
+		return -errno;
+	dupfd = -1;
+	while ((e = readdir(d)) && r == 0) {
+		struct stat st;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = -errno;
+			break;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			_cleanup_close_ int s = -1, t = -1;
+
+			if (mkdirat(dst_fd, e->d_name, st.st_mode & 07777) < 0 && errno != EEXIST) {
+				r = -errno;
+				break;
+			}
+			s = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			t = openat(dst_fd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (s < 0 || t < 0) {
+				r = -errno;
+				break;
+			}
+			r = copy_tree(s, t, depth + 1);
+			if (r == 0 && (fchown(t, st.st_uid, st.st_gid) < 0 || fchmod(t, st.st_mode & 07777) < 0))
+				r = -errno;
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[4096];
+			ssize_t n = readlinkat(dirfd(d), e->d_name, target, sizeof(target) - 1);
+
+			if (n < 0) {
+				r = -errno;
+				break;
+			}
+			target[n] = '\0';
+			if (symlinkat(target, dst_fd, e->d_name) < 0 ||
+			    fchownat(dst_fd, e->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+				r = -errno;
+		} else if (S_ISREG(st.st_mode)) {
+			_cleanup_close_ int s = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC);
+			_cleanup_close_ int t = openat(dst_fd, e->d_name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+			char buf[65536];
+			ssize_t n;
+
+			if (s < 0 || t < 0) {
+				r = -errno;
+				break;
+			}
+			while ((n = read(s, buf, sizeof(buf))) > 0)
+				if (write_full(t, buf, (size_t)n) < 0) {
+					n = -1;
+					break;
+				}
+			if (n < 0 || fchown(t, st.st_uid, st.st_gid) < 0 || fchmod(t, st.st_mode & 07777) < 0)
+				r = -errno ? -errno : -EIO;
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+/* /var: a tmpfs populated from the image's /var (the state partition
+ * replaces this once it exists). */
+static void setup_var(void)
+{
+	_cleanup_close_ int src = open(SYSROOT "/var", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int dst = -1;
+	int r;
+
+	if (src < 0)
+		fatal("the root filesystem has no /var: %s", strerror(errno));
+	mount_or_die("tmpfs", SYSROOT "/var", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=50%");
+	dst = open(SYSROOT "/var", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dst < 0)
+		fatal("cannot open the new /var: %s", strerror(errno));
+	r = copy_tree(src, dst, 0);
+	if (r < 0)
+		fatal("cannot populate /var from the image: %s", strerror(-r));
+}
+
+/* Frees the initramfs: deletes everything on the root device, not
+ * crossing into other mounts. */
+static void delete_tree(int fd, dev_t rootdev)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		struct stat st;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != rootdev)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (sub >= 0)
+				delete_tree(sub, rootdev);
+			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+		} else {
+			unlinkat(dirfd(d), e->d_name, 0);
+		}
+	}
+	closedir(d);
+}
+
+static void switch_root(void)
+{
+	static const char *const moves[] = { "/dev", "/proc", "/sys", "/run" };
+	struct stat st;
+	int fd;
+
+	for (size_t i = 0; i < ARRAY_SIZE(moves); i++) {
+		char dst[64];
+
+		snprintf(dst, sizeof(dst), SYSROOT "%s", moves[i]);
+		if (mount(moves[i], dst, NULL, MS_MOVE, NULL) < 0)
+			fatal("cannot move %s into the new root: %s", moves[i], strerror(errno));
+	}
+	if (chdir(SYSROOT) < 0)
+		fatal("chdir %s: %s", SYSROOT, strerror(errno));
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &st) == 0)
+		delete_tree(fd, st.st_dev);
+	else if (fd >= 0)
+		close(fd);
+	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+		fatal("cannot move the new root to /: %s", strerror(errno));
+	if (chroot(".") < 0 || chdir("/") < 0)
+		fatal("chroot into the new root: %s", strerror(errno));
+}
+
+int main(void)
+{
+	char data_uuid[UUID_STR_LEN], hash_uuid[UUID_STR_LEN], data_dev[300], hash_dev[300];
+	uint8_t roothash[64];
+	const char *failed = NULL, *hex;
+	size_t len;
+	int r;
+
+	if (getpid() != 1)
+		fatal("must run as PID 1 of the initramfs");
+	umask(022);
+	mount_or_die("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	mount_or_die("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	mount_or_die("devtmpfs", "/dev", "devtmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755");
+	mount_or_die("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=20%");
+	say("starting");
+
+	hex = cmdline_get("rempart.roothash");
+	if (!hex)
+		fatal("no rempart.roothash= on the kernel command line: this kernel was not built by rempart build");
+	if (hex_decode(hex, roothash, sizeof(roothash), &len) < 0 || len < 32)
+		fatal("rempart.roothash=%s is not a hex digest of at least 256 bits", hex);
+
+	r = modules_load_list("/etc/rempart/modules", &failed);
+	if (r < 0)
+		fatal("cannot load kernel module %s: %s", failed, strerror(-r));
+
+	uuid_format(roothash, data_uuid);
+	uuid_format(roothash + len - 16, hash_uuid);
+	wait_partition("root", data_uuid, GPT_ROOT_X86_64, data_dev, sizeof(data_dev));
+	wait_partition("root verity", hash_uuid, GPT_ROOT_X86_64_VERITY, hash_dev, sizeof(hash_dev));
+	say("root %s, hash tree %s", data_dev, hash_dev);
+
+	setenv("DM_DISABLE_UDEV", "1", 1);
+	open_verity(data_dev, hash_dev, roothash, len);
+	mount_or_die("/dev/mapper/" ROOT_DM_NAME, SYSROOT, "squashfs", MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
+	say("root filesystem verified by dm-verity and mounted read-only");
+
+	setup_var();
+	switch_root();
+	mkdir("/dev/shm", 01777);
+	if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777") < 0)
+		fatal("cannot mount /dev/shm: %s", strerror(errno));
+	say("switching to systemd");
+	execl("/sbin/init", "/sbin/init", (char *)NULL);
+	fatal("cannot execute /sbin/init in the verified root: %s", strerror(errno));
+}
