@@ -42,6 +42,7 @@ static void usage(FILE *f)
 	      "                           else the commit time of the source tree's HEAD)\n"
 	      "  --cmdline-extra S        append S to the kernel command line (tests)\n"
 	      "  --reuse-rootfs           keep out/work/rootfs from the previous build (development)\n"
+	      "  --cache DIR              downloaded packages (default OUT/cache)\n"
 	      "  -v, --verbose            debug messages\n"
 	      "\n"
 	      "Outputs: OUT/disk.img, OUT/OVMF_VARS.fd, OUT/build.json,\n"
@@ -175,7 +176,7 @@ static void ctx_free(struct build_ctx *b)
 
 int cmd_build(int argc, char **argv)
 {
-	enum { O_PRODUCT = 256, O_KEYS, O_OUT, O_VERSION, O_SECVER, O_RELEASE, O_SDE, O_EXTRA, O_REUSE };
+	enum { O_PRODUCT = 256, O_KEYS, O_OUT, O_VERSION, O_SECVER, O_RELEASE, O_SDE, O_EXTRA, O_REUSE, O_CACHE };
 	static const struct option lo[] = {
 		{ "product", required_argument, NULL, O_PRODUCT },
 		{ "keys", required_argument, NULL, O_KEYS },
@@ -186,6 +187,7 @@ int cmd_build(int argc, char **argv)
 		{ "source-date-epoch", required_argument, NULL, O_SDE },
 		{ "cmdline-extra", required_argument, NULL, O_EXTRA },
 		{ "reuse-rootfs", no_argument, NULL, O_REUSE },
+		{ "cache", required_argument, NULL, O_CACHE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -193,6 +195,7 @@ int cmd_build(int argc, char **argv)
 	struct build_ctx b = { .development = true };
 	const char *product = "products/rempart", *keys = "keys", *out = "out", *version = NULL;
 	const char *secver = NULL, *sde = getenv("SOURCE_DATE_EPOCH"), *extra = NULL, *missing = NULL;
+	const char *cache = NULL;
 	_cleanup_free_ char *conf_path = NULL, *log = NULL, *initrd = NULL, *uki = NULL, *disk = NULL;
 	_cleanup_free_ char *init = NULL;
 	bool reuse = false;
@@ -211,6 +214,7 @@ int cmd_build(int argc, char **argv)
 		case O_SDE: sde = optarg; break;
 		case O_EXTRA: extra = optarg; break;
 		case O_REUSE: reuse = true; break;
+		case O_CACHE: cache = optarg; break;
 		case 'v': log_set_level(LOG_LVL_DEBUG); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -278,7 +282,16 @@ int cmd_build(int argc, char **argv)
 	}
 	b.out_dir = realpath(out, NULL);
 	b.work_dir = pathjoin(b.out_dir, "work");
-	b.cache_dir = pathjoin(b.out_dir, "cache");
+	if (cache) {
+		r = mkdir_p(cache, 0755);
+		if (r < 0) {
+			log_errno(LOG_LVL_ERROR, r, "cannot create %s", cache);
+			goto fail;
+		}
+		b.cache_dir = realpath(cache, NULL);
+	} else {
+		b.cache_dir = pathjoin(b.out_dir, "cache");
+	}
 	b.rootfs = pathjoin(b.work_dir, "rootfs");
 	b.kernel_dir = pathjoin(b.work_dir, "kernel");
 	if (asprintf(&b.release_dir, "%s/release/%s", b.out_dir, b.version) < 0)

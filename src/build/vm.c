@@ -145,7 +145,9 @@ int vm_run(const struct vm_opts *o)
 	argv_add(&a, "none");
 	argv_add(&a, "-no-reboot");
 	argv_add(&a, "-serial");
-	if (o->serial_log)
+	if (o->serial_log && strchr(o->serial_log, ':'))
+		argv_add(&a, o->serial_log); /* a QEMU chardev spec, e.g. pipe:PATH */
+	else if (o->serial_log)
 		argv_addf(&a, "file:%s", o->serial_log);
 	else
 		argv_add(&a, o->headless ? "null" : "mon:stdio");
