@@ -660,6 +660,11 @@ static int cmd_nv_increment(struct opts *o, int argc, char **argv)
 			  o->approval, (unsigned long long)a.svn, (unsigned long long)target);
 		return r;
 	}
+	if (r == -EMEDIUMTYPE && o->approval) {
+		log_error("NV index 0x%08x is not the counter of approval %s's policy key (signed by another key?)",
+			  o->index, o->approval);
+		return r;
+	}
 	if (r == -EINVAL && o->approval) {
 		log_error("approval %s carries no security version for NV index 0x%08x", o->approval, o->index);
 		return r;
