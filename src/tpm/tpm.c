@@ -7,8 +7,10 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <openssl/evp.h>
 #include <tss2/tss2_esys.h>
 #include <tss2/tss2_rc.h>
+#include <tss2/tss2_tcti_device.h>
 #include <tss2/tss2_tctildr.h>
 
 #include "cleanup.h"
@@ -17,6 +19,7 @@
 
 struct tpm_ctx {
 	TSS2_TCTI_CONTEXT *tcti;
+	bool tcti_direct; /* device TCTI linked in, not loaded by tctildr */
 	ESYS_CONTEXT *esys;
 	TSS2_RC last_rc;
 	char last[160];
@@ -86,6 +89,19 @@ uint32_t tpm_last_rc(const struct tpm_ctx *c)
 	return c->last_rc;
 }
 
+static void tcti_free(struct tpm_ctx *c)
+{
+	if (!c->tcti)
+		return;
+	if (c->tcti_direct) {
+		Tss2_Tcti_Finalize(c->tcti);
+		free(c->tcti);
+		c->tcti = NULL;
+	} else {
+		Tss2_TctiLdr_Finalize(&c->tcti);
+	}
+}
+
 int tpm_open(const char *tcti, struct tpm_ctx **out)
 {
 	struct tpm_ctx *c = calloc(1, sizeof(*c));
@@ -96,14 +112,30 @@ int tpm_open(const char *tcti, struct tpm_ctx **out)
 	/* The TSS logs TPM errors to stderr by itself; we report them once,
 	 * with context. TSS2_LOG set by the user still wins. */
 	(void)setenv("TSS2_LOG", "all+none", 0);
-	rc = Tss2_TctiLdr_Initialize(tcti ? tcti : "device:/dev/tpmrm0", &c->tcti);
+	if (!tcti || strncmp(tcti, "device:", 7) == 0 || strcmp(tcti, "device") == 0) {
+		/* The device TCTI is linked in rather than dlopen'ed by tctildr, so
+		 * an initramfs built from ldd's view of the binary has it. */
+		const char *path = tcti && tcti[6] == ':' && tcti[7] ? tcti + 7 : "/dev/tpmrm0";
+		size_t size = 0;
+
+		if (Tss2_Tcti_Device_Init(NULL, &size, path) != TSS2_RC_SUCCESS || !(c->tcti = calloc(1, size))) {
+			free(c);
+			return -ENOMEM;
+		}
+		c->tcti_direct = true;
+		rc = Tss2_Tcti_Device_Init(c->tcti, &size, path);
+	} else {
+		rc = Tss2_TctiLdr_Initialize(tcti, &c->tcti);
+	}
 	if (rc != TSS2_RC_SUCCESS) {
+		if (c->tcti_direct)
+			free(c->tcti);
 		free(c);
 		return -ENODEV;
 	}
 	rc = Esys_Initialize(&c->esys, c->tcti, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
-		Tss2_TctiLdr_Finalize(&c->tcti);
+		tcti_free(c);
 		free(c);
 		return -ENODEV;
 	}
@@ -116,7 +148,7 @@ void tpm_close(struct tpm_ctx *c)
 	if (!c)
 		return;
 	Esys_Finalize(&c->esys);
-	Tss2_TctiLdr_Finalize(&c->tcti);
+	tcti_free(c);
 	free(c);
 }
 
@@ -192,6 +224,16 @@ int tpm_pcr_extend(struct tpm_ctx *c, unsigned pcr, const uint8_t digest[32])
 	memcpy(d.digests[0].digest.sha256, digest, 32);
 	rc = Esys_PCR_Extend(c->esys, ESYS_TR_PCR0 + pcr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &d);
 	return rc == TSS2_RC_SUCCESS ? 0 : fail(c, "PCR_Extend", rc);
+}
+
+int tpm_pcr11_leave_initramfs(struct tpm_ctx *c)
+{
+	uint8_t d[32];
+	unsigned int n = 0;
+
+	if (EVP_Digest(TPM_LEAVE_INITRAMFS_MARKER, strlen(TPM_LEAVE_INITRAMFS_MARKER), d, &n, EVP_sha256(), NULL) != 1)
+		return -EIO;
+	return tpm_pcr_extend(c, 11, d);
 }
 
 /* ---- SRK ---- */

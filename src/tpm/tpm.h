@@ -52,6 +52,12 @@ uint32_t tpm_last_rc(const struct tpm_ctx *c);
 int tpm_pcr_read(struct tpm_ctx *c, unsigned pcr, uint8_t out[32]);
 int tpm_pcr_extend(struct tpm_ctx *c, unsigned pcr, const uint8_t digest[32]);
 
+/* What rempart-init extends into PCR 11 before leaving the initramfs, so
+ * that the booted system can no longer satisfy any release approval:
+ * digest = SHA-256("rempart-leave-initramfs"). */
+#define TPM_LEAVE_INITRAMFS_MARKER "rempart-leave-initramfs"
+int tpm_pcr11_leave_initramfs(struct tpm_ctx *c);
+
 /* Makes sure a storage key usable as our parent is persistent at
  * TP_SRK_HANDLE: an existing restricted decryption key with fixedTPM,
  * fixedParent and sensitiveDataOrigin is kept; otherwise the ECC P-256 SRK

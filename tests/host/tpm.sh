@@ -181,7 +181,7 @@ jq -e '.pcr7_differs == true and .pcr11_differs == false' e.json >/dev/null && t
 # Reboot: PCRs back; the first release unlocks again; leaving the initramfs blocks it.
 swtpm_start
 t_run "after a TPM reset the first release unseals again" "$RT" $T unseal --sealed sealed --approval rel1 --out x
-"$RT" $T extend 11 --data "rempart-leave-initramfs"
+"$RT" $T extend 11 --data "rempart-leave-initramfs"  # = tpm_pcr11_leave_initramfs()
 t_exit "after the leave-initramfs extend: refused" 1 "PCR 11 \(UKI\) differs" \
 	"$RT" $T unseal --sealed sealed --approval rel1 --out x
 

@@ -198,6 +198,14 @@ static void test_seal_unseal(void **state)
 	assert_int_equal(tpm_unseal(t, &s, &sv1, got, &len, &why), -EACCES);
 	assert_int_equal(why, TPM_WHY_SIGNATURE);
 
+	/* Leaving the initramfs: the booted system cannot unseal any more. */
+	assert_int_equal(tpm_pcr11_leave_initramfs(t), 0);
+	assert_int_equal(tpm_unseal(t, &s, &sv2, got, &len, &why), -EACCES);
+	assert_int_equal(why, TPM_WHY_PCR11);
+	assert_int_equal(tpm_pcr_read(t, 11, pcr11), 0);
+	assert_int_equal(signer_approve(e->priv, pcr11, true, 2, TP_NV_INDEX_DEFAULT, &sv2), 0);
+	assert_int_equal(tpm_unseal(t, &s, &sv2, got, &len, &why), 0);
+
 	/* PCR 7 moves. */
 	digest_of("secure boot off", d);
 	assert_int_equal(tpm_pcr_extend(t, 7, d), 0);
