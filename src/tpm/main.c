@@ -497,6 +497,7 @@ static void explain_and_log(struct tpm_ctx *t, const struct tpm_sealed *s, const
 		json_kv_bool(&j, "pcr7_differs", e.pcr7_differs);
 		json_kv_bool(&j, "pcr11_differs", e.pcr11_differs);
 		json_kv_bool(&j, "key_differs", e.key_differs);
+		json_kv_bool(&j, "srk_differs", e.srk_differs);
 		json_kv_bool(&j, "nv_above", e.nv_above);
 		json_kv_bool(&j, "nv_missing", e.nv_missing);
 		json_kv_str(&j, "message", msg);
@@ -572,6 +573,7 @@ static int cmd_explain(struct opts *o, int argc, char **argv)
 		json_kv_bool(&j, "pcr7_differs", e.pcr7_differs);
 		json_kv_bool(&j, "pcr11_differs", e.pcr11_differs);
 		json_kv_bool(&j, "key_differs", e.key_differs);
+		json_kv_bool(&j, "srk_differs", e.srk_differs);
 		json_kv_bool(&j, "nv_above", e.nv_above);
 		json_kv_bool(&j, "nv_missing", e.nv_missing);
 		hex_encode(e.pcr7_now, 32, h);

@@ -267,8 +267,7 @@ static int srk_open(struct tpm_ctx *c, uint32_t handle, struct esys_tr *tr)
 	rc = Esys_TR_FromTPMPublic(c->esys, handle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr->h);
 	if (rc != TSS2_RC_SUCCESS) {
 		tr->h = ESYS_TR_NONE;
-		r = fail(c, "TR_FromTPMPublic(SRK)", rc);
-		return r == -EIO ? -ENOENT : r;
+		return fail(c, "TR_FromTPMPublic(SRK)", rc); /* -ENOENT: nothing at that handle */
 	}
 	rc = Esys_ReadPublic(c->esys, tr->h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL, NULL);
 	if (rc != TSS2_RC_SUCCESS)
@@ -480,8 +479,7 @@ static int nv_open(struct tpm_ctx *c, const struct tpm_approval *a, uint32_t ind
 	rc = Esys_TR_FromTPMPublic(c->esys, index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nv->h);
 	if (rc != TSS2_RC_SUCCESS) {
 		nv->h = ESYS_TR_NONE;
-		r = fail(c, "TR_FromTPMPublic(NV counter)", rc);
-		return r == -EIO ? -ENOENT : r;
+		return fail(c, "TR_FromTPMPublic(NV counter)", rc); /* -ENOENT: not defined */
 	}
 	if (!a)
 		return 0;
@@ -571,7 +569,7 @@ int tpm_unseal(struct tpm_ctx *c, const struct tpm_sealed *s, const struct tpm_a
 
 	r = srk_open(c, s->srk_handle, &srk);
 	if (r < 0)
-		return r == -EMEDIUMTYPE ? deny(why, TPM_WHY_SRK, -EACCES) : r;
+		return r == -EMEDIUMTYPE || r == -ENOENT ? deny(why, TPM_WHY_SRK, -EACCES) : r;
 	r = tr_name(c, srk.h, &srk_name);
 	if (r < 0)
 		return r;
@@ -603,11 +601,13 @@ int tpm_unseal(struct tpm_ctx *c, const struct tpm_sealed *s, const struct tpm_a
 	}
 	if (a->has_svn) {
 		r = nv_open(c, a, a->nv_index, &nv);
-		if (r < 0) {
+		if (r == -ENOENT || r == -EMEDIUMTYPE) {
+			/* No counter, or not the one this approval names: fail closed. */
 			*why = TPM_WHY_NV;
 			r = -EACCES;
-			goto out;
 		}
+		if (r < 0)
+			goto out;
 		r = policy_nv(c, sess.h, nv.h, a->svn, TPM2_EO_UNSIGNED_LE);
 		if (r < 0) {
 			*why = r == -EACCES ? TPM_WHY_NV : TPM_WHY_OTHER;
@@ -667,6 +667,18 @@ int tpm_explain(struct tpm_ctx *c, const struct tpm_sealed *s, const struct tpm_
 	if (r < 0)
 		return r;
 	e->key_differs = !name_eq(&key_name, &s->key_name);
+	{
+		struct esys_tr srk _cleanup_tr_ = TR_INIT(c, false);
+		TPM2B_NAME n;
+
+		r = srk_open(c, s->srk_handle, &srk);
+		if (r == -ENOENT || r == -EMEDIUMTYPE)
+			e->srk_differs = true;
+		else if (r < 0)
+			return r;
+		else if (tr_name(c, srk.h, &n) < 0 || !name_eq(&n, &s->srk_name))
+			e->srk_differs = true;
+	}
 	e->has_svn = a->has_svn;
 	if (a->has_svn) {
 		e->svn = a->svn;
@@ -704,6 +716,9 @@ int tpm_explain_format(const struct tpm_explain *e, char *buf, size_t size)
 		hex_encode(e->pcr11_now, 32, y);
 		APPEND("%sPCR 11 (UKI) differs: approved %s, found %s", n++ ? "; " : "", x, y);
 	}
+	if (e->srk_differs)
+		APPEND("%sthe TPM's storage root key is not the one the state was sealed under (TPM cleared or "
+		       "replaced)", n++ ? "; " : "");
 	if (e->key_differs)
 		APPEND("%sthe release approval is signed by another policy key than the state was sealed to",
 		       n++ ? "; " : "");

@@ -92,7 +92,7 @@ int tpm_unseal(struct tpm_ctx *c, const struct tpm_sealed *s, const struct tpm_a
 
 /* Which expected values differ from the TPM's current state. */
 struct tpm_explain {
-	bool pcr7_differs, pcr11_differs, key_differs, nv_above, nv_missing;
+	bool pcr7_differs, pcr11_differs, key_differs, srk_differs, nv_above, nv_missing;
 	uint8_t pcr7_now[32], pcr7_expected[32];
 	uint8_t pcr11_now[32], pcr11_expected[32];
 	bool has_svn;

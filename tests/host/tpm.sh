@@ -222,9 +222,13 @@ t_exit "wrong owner auth: refused" 1 "NV_Increment\(owner\): .*authorization fai
 
 # A sealed object taken to another TPM (fresh state: another SRK).
 swtpm_stop; mv tpmstate tpmstate.1; mkdir tpmstate; swtpm_start
+t_exit "sealed object on a TPM with no SRK: refused (SRK named)" 1 "storage root key" \
+	"$RT" $T unseal --sealed sealed --approval rel1 --out x
 "$RT" $T srk-ensure >/dev/null 2>&1
 t_exit "sealed object on another TPM: refused (SRK differs)" 1 "storage root key differs" \
 	"$RT" $T unseal --sealed sealed --approval rel1 --out x
+"$RT" $T explain --sealed sealed --approval rel1 --json > e.json
+jq -e '.srk_differs == true' e.json >/dev/null && t_ok "explain names the changed storage root key" || t_fail "explain SRK: $(cat e.json)"
 printf 'garbage' > bad.sealed
 t_exit "malformed sealed object: exit 2" 2 "malformed" "$RT" $T unseal --sealed bad.sealed --approval rel1 --out x
 
