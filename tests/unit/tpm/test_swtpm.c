@@ -34,14 +34,15 @@ struct env {
 
 static int swtpm_start(struct env *e)
 {
-	char state[100], srv[200], ctrl[200];
+	char state[100], srv[200], ctrl[200], log[200];
 	char *argv[] = { "swtpm", "socket", "--tpm2", "--tpmstate", state, "--server", srv, "--ctrl", ctrl,
-			 "--flags", "not-need-init,startup-clear", NULL };
+			 "--flags", "not-need-init,startup-clear", "--log", log, NULL };
 	struct stat st;
 
 	snprintf(state, sizeof(state), "dir=%s", e->dir);
 	snprintf(srv, sizeof(srv), "type=unixio,path=%s", e->sock);
 	snprintf(ctrl, sizeof(ctrl), "type=unixio,path=%s.ctrl", e->sock);
+	snprintf(log, sizeof(log), "file=%s/swtpm.log", e->dir);
 	unlink(e->sock);
 	if (posix_spawnp(&e->pid, "swtpm", NULL, NULL, argv, environ) != 0)
 		return -1;
