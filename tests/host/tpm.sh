@@ -244,4 +244,10 @@ cp escrow.bin tampered.bin; printf '\x42' | dd of=tampered.bin bs=1 seek=60 conv
 t_exit "escrow-open of a modified blob: refused" 1 "was modified" "$RT" escrow-open --key esc.sec tampered.bin
 t_exit "escrow-open with a public key file: usage error" 2 "not a Rempart escrow secret key" "$RT" escrow-open --key esc.pub escrow.bin
 
+# ---------------- CLI ----------------
+t_run "--help exits 0" "$RT" --help
+t_exit "unknown command: exit 2" 2 "unknown command" "$RT" frobnicate
+t_exit "no TPM at the given device: exit 3, named" 3 "cannot open the TPM through TCTI 'device:/nonexistent/tpm'" \
+	"$RT" --tcti device:/nonexistent/tpm pcrread
+
 t_done
