@@ -928,6 +928,8 @@ int tpm_provision_auth(struct tpm_ctx *c, const struct tpm_auth *cur_owner, cons
 	struct esys_tr sess _cleanup_tr_ = TR_INIT(c, true);
 	int r;
 
+	memset(new_owner, 0, sizeof(*new_owner));
+	memset(new_lockout, 0, sizeof(*new_lockout));
 	r = srk_open(c, TP_SRK_HANDLE, &srk);
 	if (r < 0)
 		return r;

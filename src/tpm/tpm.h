@@ -123,7 +123,9 @@ int tpm_nv_increment_to(struct tpm_ctx *c, uint32_t index, uint64_t target, cons
 /* Sets the owner and lockout authorisations to fresh random 32-byte values,
  * returned to the caller (to be sealed). Dictionary-attack protection is
  * not touched (it stays on). The new values travel in an encrypted session
- * salted to the SRK (tpm_srk_ensure first). */
+ * salted to the SRK (tpm_srk_ensure first). On failure new_lockout is
+ * zeroed; new_owner->len != 0 means the owner auth WAS changed to it (the
+ * lockout change failed) and the caller must keep it. */
 int tpm_provision_auth(struct tpm_ctx *c, const struct tpm_auth *cur_owner, const struct tpm_auth *cur_lockout,
 		       struct tpm_auth *new_owner, struct tpm_auth *new_lockout);
 
