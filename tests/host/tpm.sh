@@ -215,6 +215,9 @@ if tpm2_clear -c l >/dev/null 2>&1; then t_fail "TPM clear with empty lockout au
 else t_ok "TPM clear with the empty lockout auth: refused"; fi
 if tpm2_dictionarylockout -c >/dev/null 2>&1; then t_fail "DA reset with empty lockout auth must fail"
 else t_ok "DA parameters/reset with empty lockout auth: refused"; fi
+t_exit "re-provisioning with the old (empty) owner auth: refused" 1 "HierarchyChangeAuth\(owner\)" \
+	"$RT" $T provision --new-owner-auth own2.auth --new-lockout-auth lock2.auth
+[ ! -e own2.auth ] && t_ok "refused provisioning writes no auth file" || t_fail "own2.auth written"
 t_run "unseal needs no owner auth after provisioning" "$RT" $T unseal --sealed sealed --approval s3 --out x
 t_run "owner auth raises the counter (owner branch)" "$RT" $T nv-increment-to 4 --owner-auth own.auth
 head -c 32 /dev/urandom > wrong.auth
