@@ -13,7 +13,10 @@
  * Every boot:
  *   r = tpm_unseal(t, &sealed, &approval, key, &len, &why);
  *   if (r < 0) { tpm_explain(t, &sealed, &approval, &e); tpm_explain_format(&e, msg, sizeof msg); }
- *   tpm_pcr_extend(t, 11, leave_marker_digest);
+ *   tpm_pcr11_leave_initramfs(t);     // before switch_root, success or not
+ * The policy key's public point comes from the release (signer_load_public()
+ * on the build host, or the key carried in the approval, which must match
+ * the key name the sealed object records; tpm_unseal checks it).
  *
  * All functions return 0 or a negative errno and never print; the TPM
  * response code of the last failure is available from tpm_last_error(). */
@@ -34,8 +37,9 @@ struct tpm_auth {
 	uint8_t b[TPM_AUTH_MAX];
 };
 
-/* tcti: a tctildr configuration string, e.g. "device:/dev/tpmrm0" (default
- * when NULL) or "swtpm:path=/run/swtpm.sock". */
+/* tcti: NULL or "device:PATH" (default /dev/tpmrm0; the device TCTI is
+ * linked in, no dlopen), or any tctildr configuration string, e.g.
+ * "swtpm:path=/run/swtpm.sock" (dlopens libtss2-tcti-swtpm.so.0). */
 int tpm_open(const char *tcti, struct tpm_ctx **out);
 void tpm_close(struct tpm_ctx *c);
 static inline void tpm_closep(struct tpm_ctx **c)
