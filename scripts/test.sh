@@ -54,7 +54,7 @@ count_meson() { # build-dir label
 }
 
 stage "release build + unit tests"
-if { [ -d build ] || meson setup build; } && ninja -C build; then
+if { [ -d build ] && meson setup --reconfigure build >/dev/null || meson setup build; } && ninja -C build; then
 	meson test -C build --print-errorlogs
 	count_meson build "unit (release)"
 else
@@ -64,7 +64,7 @@ fi
 if [ $ASAN = 1 ]; then
 	stage "unit tests under ASan+UBSan"
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-	if { [ -d build-asan ] || meson setup build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false; } &&
+	if { [ -d build-asan ] && meson setup --reconfigure build-asan >/dev/null || meson setup build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false; } &&
 		ninja -C build-asan; then
 		meson test -C build-asan --print-errorlogs
 		count_meson build-asan "unit (asan+ubsan)"
@@ -90,7 +90,7 @@ done
 
 if [ $FUZZ = 1 ]; then
 	stage "fuzz targets, ${FUZZ_SECONDS}s each"
-	if { [ -d build-fuzz ] || CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=disabled \
+	if { [ -d build-fuzz ] && meson setup --reconfigure build-fuzz >/dev/null || CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=disabled \
 			-Db_sanitize=address,undefined -Db_lundef=false; } && ninja -C build-fuzz; then
 		for f in build-fuzz/tests/fuzz/fuzz-* build-fuzz/tests/fuzz/*/fuzz-*; do
 			[ -x "$f" ] && [ -f "$f" ] || continue

@@ -6,7 +6,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 scripts/deps.sh
-[ -d build ] || meson setup build
+if [ -d build ]; then meson setup --reconfigure build >/dev/null; else meson setup build; fi
 ninja -C build
 if [ ! -x build/src/build/rempart ]; then
 	echo "tools built in build/; the image builder (rempart build) is not there yet" >&2
