@@ -113,7 +113,12 @@ if [ $FUZZ = 1 ]; then
 fi
 
 if [ $VM = 1 ]; then
+	# One image per run (built by the first suite, reused by the others);
+	# test keys and the package cache survive between runs.
+	export REMPART_VM_DIR=$ROOT/build/vm
+	rm -rf "$REMPART_VM_DIR"/out "$REMPART_VM_DIR"/out-*
 	for t in tests/vm/*.sh; do
+		[ "$(basename "$t")" = lib.sh ] && continue
 		[ -e "$t" ] || continue
 		stage "vm: $(basename "$t")"
 		out=$(mktemp)

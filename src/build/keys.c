@@ -11,7 +11,6 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +21,10 @@
 #include "cleanup.h"
 #include "exec.h"
 #include "fileio.h"
-#include "hex.h"
 #include "log.h"
 #include "uuid.h"
+#include "escrow.h"
+#include "signer.h"
 
 DEFINE_POINTER_CLEANUP(EVP_PKEY, EVP_PKEY_free)
 DEFINE_POINTER_CLEANUP(X509, X509_free)
@@ -56,15 +56,6 @@ static int write_key_pem(const char *path, EVP_PKEY *key)
 	if (!b || !PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL))
 		return -EIO;
 	return write_bio_file(path, b, 0600);
-}
-
-static int write_pub_pem(const char *path, EVP_PKEY *key)
-{
-	_cleanup_(BIO_free_allp) BIO *b = BIO_new(BIO_s_mem());
-
-	if (!b || !PEM_write_bio_PUBKEY(b, key))
-		return -EIO;
-	return write_bio_file(path, b, 0644);
 }
 
 static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
@@ -195,45 +186,23 @@ static int make_secure_boot_keys(const char *dir, const char *guid)
 	return 0;
 }
 
+/* TPM policy key (P-256 PEM) and escrow key pair: the formats of src/tpm. */
 static int make_policy_key(const char *dir)
 {
-	_cleanup_(EVP_PKEY_freep) EVP_PKEY *k = EVP_EC_gen("P-256");
-	char path[4096];
-	int r;
+	char priv[4096], pub[4096];
 
-	if (!k)
-		return -EIO;
-	snprintf(path, sizeof(path), "%s/%s", dir, KEY_POLICY_PEM);
-	r = write_key_pem(path, k);
-	if (r < 0)
-		return r;
-	snprintf(path, sizeof(path), "%s/%s", dir, KEY_POLICY_PUB);
-	return write_pub_pem(path, k);
+	snprintf(priv, sizeof(priv), "%s/%s", dir, KEY_POLICY_PEM);
+	snprintf(pub, sizeof(pub), "%s/%s", dir, KEY_POLICY_PUB);
+	return signer_keygen(priv, pub);
 }
 
 static int make_escrow_key(const char *dir)
 {
-	uint8_t pk[crypto_box_PUBLICKEYBYTES], sk[crypto_box_SECRETKEYBYTES];
-	char hex[2 * crypto_box_SECRETKEYBYTES + 2], path[4096];
-	int r;
+	char sec[4096], pub[4096];
 
-	if (sodium_init() < 0)
-		return -EIO;
-	crypto_box_keypair(pk, sk);
-	hex_encode(pk, sizeof(pk), hex);
-	strcat(hex, "\n");
-	snprintf(path, sizeof(path), "%s/%s", dir, KEY_ESCROW_PUB);
-	r = write_file_atomic(path, hex, strlen(hex), 0644);
-	if (r < 0)
-		goto out;
-	hex_encode(sk, sizeof(sk), hex);
-	strcat(hex, "\n");
-	snprintf(path, sizeof(path), "%s/%s", dir, KEY_ESCROW_SEC);
-	r = write_file_atomic(path, hex, strlen(hex), 0600);
-out:
-	sodium_memzero(sk, sizeof(sk));
-	sodium_memzero(hex, sizeof(hex));
-	return r;
+	snprintf(sec, sizeof(sec), "%s/%s", dir, KEY_ESCROW_SEC);
+	snprintf(pub, sizeof(pub), "%s/%s", dir, KEY_ESCROW_PUB);
+	return escrow_keygen(sec, pub);
 }
 
 static int make_release_key(const char *dir)

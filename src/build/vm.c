@@ -82,9 +82,23 @@ int vm_run(const struct vm_opts *o)
 {
 	_cleanup_(argv_freep) struct argv a = ARGV_INIT;
 	_cleanup_free_ char *sock = NULL;
+	char vars[] = "/tmp/rempart-vars.XXXXXX";
 	pid_t tpm_pid = -1, qemu;
 	struct timespec t0, t;
-	int r, st = 0;
+	int r, st = 0, vfd;
+
+	/* The firmware writes its variable store (boot entries...): each run
+	 * gets a private copy so the built store stays pristine and parallel
+	 * VMs never share one. */
+	vfd = mkstemp(vars);
+	if (vfd < 0)
+		return -errno;
+	close(vfd);
+	r = copy_file(o->vars, vars, 0600);
+	if (r < 0) {
+		unlink(vars);
+		return log_errno(LOG_LVL_ERROR, r, "cannot copy the variable store %s", o->vars);
+	}
 
 	if (o->tpm_dir) {
 		r = start_swtpm(o->tpm_dir, &sock, &tpm_pid);
@@ -105,7 +119,7 @@ int vm_run(const struct vm_opts *o)
 	argv_add(&a, "-drive");
 	argv_addf(&a, "if=pflash,format=raw,unit=0,file=%s,readonly=on", OVMF_CODE);
 	argv_add(&a, "-drive");
-	argv_addf(&a, "if=pflash,format=raw,unit=1,file=%s", o->vars);
+	argv_addf(&a, "if=pflash,format=raw,unit=1,file=%s", vars);
 	if (o->disk) {
 		argv_add(&a, "-drive");
 		argv_addf(&a, "if=none,id=disk0,format=raw,file=%s%s", o->disk, o->snapshot ? ",snapshot=on" : "");
@@ -187,6 +201,7 @@ int vm_run(const struct vm_opts *o)
 		usleep(200000);
 	}
 out:
+	unlink(vars);
 	if (tpm_pid > 0) {
 		kill(tpm_pid, SIGTERM);
 		waitpid(tpm_pid, NULL, 0);

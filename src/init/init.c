@@ -35,6 +35,7 @@
 #include "hex.h"
 #include "modules.h"
 #include "uuid.h"
+#include "verity.h"
 
 #define GPT_ROOT_X86_64 "4f68bce3-e8cd-4db1-96e7-fbcaf984b709"
 #define GPT_ROOT_X86_64_VERITY "2c7357ed-ebd2-46d9-aec1-23d437ec2bf5"
@@ -173,12 +174,43 @@ static void wait_partition(const char *what, const char *uuid, const char *type,
 	}
 }
 
-static void open_verity(const char *data_dev, const char *hash_dev, const uint8_t *roothash, size_t len)
+/* The tree's top block must hash to the root hash of the signed command
+ * line before anything is activated: a tree from another build or a
+ * modified one is named as such instead of surfacing as I/O errors. */
+static void check_tree_top(const char *data_dev, const char *hash_dev, const uint8_t *roothash, size_t len)
+{
+	_cleanup_close_ int dfd = open(data_dev, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int hfd = open(hash_dev, O_RDONLY | O_CLOEXEC);
+	struct rv_params p;
+	struct rv_report rep;
+	uint64_t size;
+	int r;
+
+	if (dfd < 0 || hfd < 0)
+		fatal("cannot open %s / %s: %s", data_dev, hash_dev, strerror(errno));
+	r = fd_get_size(dfd, &size);
+	if (r < 0)
+		fatal("cannot get the size of %s: %s", data_dev, strerror(-r));
+	rv_params_default(&p);
+	r = rv_verify_root(hfd, size, &p, roothash, len, &rep);
+	if (r == -EBADMSG && rep.problem == RV_ROOT_MISMATCH)
+		fatal("the verity tree on %s does not match rempart.roothash of the signed kernel command line: "
+		      "the root slot was modified or holds another build", hash_dev);
+	if (r == -EBADMSG)
+		fatal("the verity tree on %s is inconsistent with %s (%s at block %llu)", hash_dev, data_dev,
+		      rv_problem_str(rep.problem), (unsigned long long)rep.block);
+	if (r < 0)
+		fatal("%s holds no valid verity superblock (%s)", hash_dev, strerror(-r));
+}
+
+static __attribute__((unused)) void open_verity(const char *data_dev, const char *hash_dev, const uint8_t *roothash, size_t len)
 {
 	struct crypt_device *cd = NULL;
 	struct crypt_params_verity params = { 0 };
 	struct crypt_active_device cad;
 	int r;
+
+	check_tree_top(data_dev, hash_dev, roothash, len);
 
 	r = crypt_init_data_device(&cd, hash_dev, data_dev);
 	if (r < 0)
@@ -387,10 +419,17 @@ int main(void)
 	wait_partition("root verity", hash_uuid, GPT_ROOT_X86_64_VERITY, hash_dev, sizeof(hash_dev));
 	say("root %s, hash tree %s", data_dev, hash_dev);
 
+#ifdef REMPART_BENCH_BASELINE
+	/* bench/boot.sh only: the same root without verification, to measure
+	 * what verification costs. Never installed into an image. */
+	mount_or_die(data_dev, SYSROOT, "squashfs", MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
+	say("BASELINE: root mounted WITHOUT verification (benchmark build)");
+#else
 	setenv("DM_DISABLE_UDEV", "1", 1);
 	open_verity(data_dev, hash_dev, roothash, len);
 	mount_or_die("/dev/mapper/" ROOT_DM_NAME, SYSROOT, "squashfs", MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
 	say("root filesystem verified by dm-verity and mounted read-only");
+#endif
 
 	setup_var();
 	switch_root();

@@ -822,6 +822,79 @@ int rv_verify_fd(int data_fd, int hash_fd, struct rv_params *p, const uint8_t *r
 	return 0;
 }
 
+int rv_verify_root(int hash_fd, uint64_t data_size, struct rv_params *p, const uint8_t *root, size_t root_len,
+		   struct rv_report *report)
+{
+	_cleanup_(EVP_MD_freep) EVP_MD *md = NULL;
+	_cleanup_free_ uint8_t *blk = NULL;
+	uint8_t digest[EVP_MAX_MD_SIZE];
+	struct hasher h = { 0 };
+	struct geometry g;
+	uint64_t hash_size;
+	int r;
+
+	memset(report, 0, sizeof(*report));
+	r = fd_get_size(hash_fd, &hash_size);
+	if (r < 0)
+		return r;
+	if (p->superblock) {
+		uint8_t sb[RV_SB_SIZE];
+
+		if (hash_size < p->hash_area_offset + RV_SB_SIZE)
+			return -ENODATA;
+		r = pread_full(hash_fd, sb, sizeof(sb), (off_t)p->hash_area_offset);
+		if (r < 0)
+			return r;
+		r = rv_superblock_parse(sb, sizeof(sb), p);
+		if (r < 0)
+			return r;
+	} else {
+		r = rv_params_check(p);
+		if (r < 0)
+			return r;
+	}
+	if (p->data_blocks == 0 || data_size / p->data_block_size < p->data_blocks) {
+		report->problem = RV_DATA_TRUNCATED;
+		report->block = data_size / p->data_block_size;
+		return -EBADMSG;
+	}
+	r = compute_geometry(p, &g);
+	if (r < 0)
+		return r;
+	if (root_len != g.digest_size)
+		return -EMEDIUMTYPE;
+	if (g.levels == 0)
+		return 0; /* a single data block: nothing to check without reading it */
+	if (hash_size < g.end_block * p->hash_block_size) {
+		report->problem = RV_HASH_TRUNCATED;
+		report->block = hash_size / p->hash_block_size;
+		return -EBADMSG;
+	}
+	md = fetch_md(p->hash_name);
+	if (!md)
+		return -EOPNOTSUPP;
+	blk = malloc(p->hash_block_size);
+	if (!blk)
+		return -ENOMEM;
+	r = pread_full(hash_fd, blk, p->hash_block_size, (off_t)(g.level_start[g.levels - 1] * p->hash_block_size));
+	if (r < 0)
+		return r;
+	r = hasher_init(&h, md, p);
+	if (r < 0)
+		return r;
+	r = hasher_block(&h, blk, p->hash_block_size, digest);
+	hasher_free(&h);
+	if (r < 0)
+		return r;
+	if (memcmp(digest, root, g.digest_size) != 0) {
+		report->problem = RV_ROOT_MISMATCH;
+		report->block = g.level_start[g.levels - 1];
+		report->level = g.levels - 1;
+		return -EBADMSG;
+	}
+	return 0;
+}
+
 int rv_verify(const char *data_path, const char *hash_path, struct rv_params *p, const uint8_t *root,
 	      size_t root_len, struct rv_report *report, progress_cb cb, void *userdata)
 {

@@ -92,5 +92,13 @@ int rv_format(const char *data_path, const char *hash_path, struct rv_params *p,
 int rv_verify_fd(int data_fd, int hash_fd, struct rv_params *p, const uint8_t *root, size_t root_len,
 		 struct rv_report *report, progress_cb cb, void *userdata);
 
+/* Cheap check before activation: reads the superblock (if p->superblock)
+ * and the top hash block only, and checks it hashes to root. Catches a
+ * hash device from another build without reading the data. 0, -EBADMSG
+ * (mismatch, report filled) or another negative errno. data_size is the
+ * data device size in bytes (the tree must describe that many blocks). */
+int rv_verify_root(int hash_fd, uint64_t data_size, struct rv_params *p, const uint8_t *root, size_t root_len,
+		   struct rv_report *report);
+
 int rv_verify(const char *data_path, const char *hash_path, struct rv_params *p, const uint8_t *root,
 	      size_t root_len, struct rv_report *report, progress_cb cb, void *userdata);

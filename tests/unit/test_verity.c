@@ -289,6 +289,50 @@ static void test_bad_inputs_leave_nothing(void **state)
 	assert_int_equal(access(f->hash, F_OK), -1);
 }
 
+static void test_verify_root_only(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t root[RV_MAX_DIGEST];
+	struct rv_params p;
+	struct rv_report rep;
+	size_t len;
+	int fd;
+
+	format_big(f, 20000, root, &len);
+	fd = open(f->hash, O_RDONLY);
+	assert_true(fd >= 0);
+	rv_params_default(&p);
+	assert_int_equal(rv_verify_root(fd, 20000ULL * 4096, &p, root, len, &rep), 0);
+	rv_params_default(&p);
+	assert_int_equal(rv_verify_root(fd, 100ULL * 4096, &p, root, len, &rep), -EBADMSG);
+	assert_int_equal(rep.problem, RV_DATA_TRUNCATED);
+	root[0] ^= 1;
+	rv_params_default(&p);
+	assert_int_equal(rv_verify_root(fd, 20000ULL * 4096, &p, root, len, &rep), -EBADMSG);
+	assert_int_equal(rep.problem, RV_ROOT_MISMATCH);
+	rv_params_default(&p);
+	assert_int_equal(rv_verify_root(fd, 20000ULL * 4096, &p, root, 20, &rep), -EMEDIUMTYPE);
+	close(fd);
+	/* a tree of other data (same size) does not match the root hash */
+	root[0] ^= 1;
+	write_kat_data(f->data, 20001);
+	assert_int_equal(truncate(f->data, 20000LL * 4096), 0);
+	flip_byte(f->data, 0);
+	{
+		struct rv_params q;
+		uint8_t other[RV_MAX_DIGEST];
+		size_t olen;
+
+		kat_params(&q);
+		assert_int_equal(rv_format(f->data, f->hash, &q, other, &olen, NULL, NULL), 0);
+	}
+	fd = open(f->hash, O_RDONLY);
+	rv_params_default(&p);
+	assert_int_equal(rv_verify_root(fd, 20000ULL * 4096, &p, root, len, &rep), -EBADMSG);
+	assert_int_equal(rep.problem, RV_ROOT_MISMATCH);
+	close(fd);
+}
+
 static void test_superblock_parse(void **state)
 {
 	struct rv_params p, q;
@@ -357,6 +401,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_verify_spare_area, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_hash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_inputs_leave_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verify_root_only, setup, teardown),
 		cmocka_unit_test(test_superblock_parse),
 		cmocka_unit_test(test_hash_device_size),
 	};
