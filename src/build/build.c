@@ -171,6 +171,7 @@ static void ctx_free(struct build_ctx *b)
 	free(b->kernel_version);
 	free(b->kernel_package);
 	free(b->release_dir);
+	free(b->approval_b64);
 	conf_free(&b->product);
 }
 

@@ -34,6 +34,8 @@ struct build_ctx {
 	size_t roothash_len;
 	struct rv_params verity;
 	uint64_t squashfs_size;
+	uint8_t pcr11[32];      /* PCR 11 of the UKI as the stub measures it */
+	char *approval_b64;     /* its approval signed by the TPM policy key */
 };
 
 /* Steps, in order. Each returns 0 or a negative errno and logs once. */

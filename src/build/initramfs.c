@@ -282,6 +282,26 @@ int build_initramfs(struct build_ctx *b, const char *init_path, const char *out_
 		r = cpio_add_dir(&c, *d, 0755);
 	if (r == 0)
 		r = initramfs_add_libraries(b, &c, init_path);
+	/* public keys the first boot needs: the TPM policy key the state is
+	 * sealed to, the escrow key the recovery secret is encrypted to */
+	if (r == 0) {
+		_cleanup_free_ char *pk = pathjoin(b->keys_dir, "tpm-policy.pub");
+		_cleanup_free_ char *ek = pathjoin(b->keys_dir, "escrow.pub");
+
+		r = cpio_add_file(&c, "etc/rempart/tpm-policy.pub", 0644, pk);
+		if (r == 0)
+			r = cpio_add_file(&c, "etc/rempart/escrow.pub", 0644, ek);
+	}
+	/* mke2fs for the first-boot state file system (executed, never a shell) */
+	if (r == 0) {
+		_cleanup_free_ char *mkfs = pathjoin(b->rootfs, "usr/sbin/mke2fs");
+
+		r = cpio_add_file(&c, "usr/sbin/mke2fs", 0755, mkfs);
+		if (r == 0)
+			r = initramfs_add_libraries(b, &c, mkfs);
+		if (r < 0)
+			log_error("the initramfs needs mke2fs from the root filesystem (package e2fsprogs)");
+	}
 	if (r == 0) {
 		_cleanup_free_ char *l1 = product_path(b, "initramfs-modules"), *l2 = NULL;
 

@@ -306,6 +306,17 @@ int build_manifest(struct build_ctx *b)
 	json_kv_u64(&j, "data_blocks", b->verity.data_blocks);
 	json_kv_str(&j, "uuid", uuid);
 	json_obj_end(&j);
+	{
+		char pcr[65];
+
+		hex_encode(b->pcr11, 32, pcr);
+		json_key(&j, "pcr11");
+		json_obj_begin(&j);
+		json_kv_str(&j, "value", pcr);
+		json_kv_str(&j, "signature", b->approval_b64);
+		json_kv_str(&j, "format", "rempart-tpm-approval-v1 (docs/tpm.md)");
+		json_obj_end(&j);
+	}
 	json_obj_end(&j);
 	r = json_end(&j);
 	fclose(f);

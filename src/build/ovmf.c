@@ -75,7 +75,7 @@ int build_enroll_vars(struct build_ctx *b, const char *vars_out)
 	struct vm_opts o = {
 		.vars = vars, .kernel = kernel, .initrd = cpio_path,
 		.append = "console=ttyS0,115200 panic=-1 quiet", .serial_log = log, .headless = true,
-		.memory_mib = 512, .timeout_s = 240,
+		.memory_mib = 512, .timeout_s = 240, .vars_in_place = true,
 	};
 	r = vm_run(&o);
 	if (r != 0) {

@@ -17,6 +17,10 @@
 #include "fileio.h"
 #include "hex.h"
 #include "log.h"
+#include "pcr11.h"
+#include "signer.h"
+#include "blob.h"
+#include "policy.h"
 
 #define STUB "/usr/lib/systemd/boot/efi/linuxx64.efi.stub"
 
@@ -122,14 +126,46 @@ static int make_cmdline(struct build_ctx *b, const char *extra, char **out)
 	return 0;
 }
 
+/* PCR 11 as systemd 252's stub will measure these sections, and the
+ * release's approval of it signed by the TPM policy key (security version
+ * bound), written as base64 to approval_path. */
+static int make_approval(struct build_ctx *b, const char *const files[4], const char *approval_path)
+{
+	_cleanup_free_ char *key = pathjoin(b->keys_dir, "tpm-policy.key");
+	_cleanup_free_ char *b64 = NULL;
+	const char *paths[UKI_SECTION_MAX] = { 0 };
+	struct tpm_approval a;
+	char line[8192];
+	int r;
+
+	paths[UKI_OSREL] = files[0];
+	paths[UKI_CMDLINE] = files[1];
+	paths[UKI_INITRD] = files[2];
+	paths[UKI_LINUX] = files[3];
+	r = pcr11_predict_files(paths, b->pcr11);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot compute the PCR 11 value of the UKI");
+	r = signer_approve(key, b->pcr11, true, b->security_version, TP_NV_INDEX_DEFAULT, &a);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot sign the PCR 11 approval with %s", key);
+	r = tpm_approval_to_base64(&a, &b64);
+	if (r < 0)
+		return r;
+	snprintf(line, sizeof(line), "%s\n", b64);
+	free(b->approval_b64);
+	b->approval_b64 = strdup(b64);
+	return write_file_atomic(approval_path, line, strlen(line), 0644);
+}
+
 int build_uki(struct build_ctx *b, const char *initrd, const char *out_path, const char *cmdline_extra)
 {
+	_cleanup_free_ char *approval = NULL;
 	_cleanup_free_ char *osrel = pathjoin(b->rootfs, "usr/lib/os-release");
 	_cleanup_free_ char *cmdfile = NULL, *linux_img = NULL, *unsigned_uki = NULL, *cmdline = NULL;
 	_cleanup_free_ char *key = pathjoin(b->keys_dir, "db.key"), *crt = pathjoin(b->keys_dir, "db.crt");
 	_cleanup_(argv_freep) struct argv a = ARGV_INIT, s = ARGV_INIT;
-	const char *names[] = { ".osrel", ".cmdline", ".initrd", ".linux" };
-	const char *files[4];
+	const char *names[] = { ".osrel", ".cmdline", ".initrd", ".pcrsig", ".linux" };
+	const char *files[5];
 	char roothex[2 * RV_MAX_DIGEST + 1], extra[1024];
 	uint64_t vma, size = 0;
 	int r;
@@ -150,7 +186,15 @@ int build_uki(struct build_ctx *b, const char *initrd, const char *out_path, con
 	files[0] = osrel;
 	files[1] = cmdfile;
 	files[2] = initrd;
-	files[3] = linux_img;
+	files[4] = linux_img;
+	/* .pcrsig is not measured by the stub; it hands it to the initramfs as
+	 * /.extra/tpm2-pcr-signature.json (our base64 approval). */
+	if (asprintf(&approval, "%s.approval", out_path) < 0)
+		return -ENOMEM;
+	r = make_approval(b, (const char *const[]){ osrel, cmdfile, initrd, linux_img }, approval);
+	if (r < 0)
+		return r;
+	files[3] = approval;
 
 	r = stub_end(STUB, &vma);
 	if (r < 0)

@@ -90,14 +90,18 @@ int vm_run(const struct vm_opts *o)
 	/* The firmware writes its variable store (boot entries...): each run
 	 * gets a private copy so the built store stays pristine and parallel
 	 * VMs never share one. */
-	vfd = mkstemp(vars);
-	if (vfd < 0)
-		return -errno;
-	close(vfd);
-	r = copy_file(o->vars, vars, 0600);
-	if (r < 0) {
-		unlink(vars);
-		return log_errno(LOG_LVL_ERROR, r, "cannot copy the variable store %s", o->vars);
+	if (o->vars_in_place) {
+		snprintf(vars, sizeof(vars), "%s", "");
+	} else {
+		vfd = mkstemp(vars);
+		if (vfd < 0)
+			return -errno;
+		close(vfd);
+		r = copy_file(o->vars, vars, 0600);
+		if (r < 0) {
+			unlink(vars);
+			return log_errno(LOG_LVL_ERROR, r, "cannot copy the variable store %s", o->vars);
+		}
 	}
 
 	if (o->tpm_dir) {
@@ -119,7 +123,7 @@ int vm_run(const struct vm_opts *o)
 	argv_add(&a, "-drive");
 	argv_addf(&a, "if=pflash,format=raw,unit=0,file=%s,readonly=on", OVMF_CODE);
 	argv_add(&a, "-drive");
-	argv_addf(&a, "if=pflash,format=raw,unit=1,file=%s", vars);
+	argv_addf(&a, "if=pflash,format=raw,unit=1,file=%s", o->vars_in_place ? o->vars : vars);
 	if (o->disk) {
 		argv_add(&a, "-drive");
 		argv_addf(&a, "if=none,id=disk0,format=raw,file=%s%s", o->disk, o->snapshot ? ",snapshot=on" : "");
@@ -201,7 +205,8 @@ int vm_run(const struct vm_opts *o)
 		usleep(200000);
 	}
 out:
-	unlink(vars);
+	if (!o->vars_in_place)
+		unlink(vars);
 	if (tpm_pid > 0) {
 		kill(tpm_pid, SIGTERM);
 		waitpid(tpm_pid, NULL, 0);

@@ -18,6 +18,7 @@ struct vm_opts {
 	const char *serial_log; /* serial to this file instead of the terminal */
 	const char *netdev;     /* extra -netdev user,... specification or NULL */
 	bool snapshot;          /* do not write the disk */
+	bool vars_in_place;     /* let the firmware write o->vars itself (enrollment) */
 	bool headless;          /* no terminal interaction */
 	unsigned memory_mib;
 	unsigned timeout_s;     /* 0: none */

@@ -36,6 +36,7 @@
 #include "modules.h"
 #include "uuid.h"
 #include "verity.h"
+#include "state.h"
 
 #define GPT_ROOT_X86_64 "4f68bce3-e8cd-4db1-96e7-fbcaf984b709"
 #define GPT_ROOT_X86_64_VERITY "2c7357ed-ebd2-46d9-aec1-23d437ec2bf5"
@@ -235,100 +236,31 @@ static __attribute__((unused)) void open_verity(const char *data_dev, const char
 	crypt_free(cd);
 }
 
-/* Copies the tree at src_fd into dst_fd (a fresh tmpfs), preserving modes,
- * owners and symlinks; other special files are skipped. */
-static int copy_tree(int src_fd, int dst_fd, int depth)
+static void bind_rw(const char *src, const char *dst)
 {
-	_cleanup_close_ int dupfd = dup(src_fd);
-	DIR *d;
-	struct dirent *e;
-	int r = 0;
-
-	if (depth > 64)
-		return -ELOOP;
-	if (dupfd < 0)
-		return -errno;
-	d = fdopendir(dupfd);
-	if (!d)
-		return -errno;
-	dupfd = -1;
-	while ((e = readdir(d)) && r == 0) {
-		struct stat st;
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			r = -errno;
-			break;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			_cleanup_close_ int s = -1, t = -1;
-
-			if (mkdirat(dst_fd, e->d_name, st.st_mode & 07777) < 0 && errno != EEXIST) {
-				r = -errno;
-				break;
-			}
-			s = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			t = openat(dst_fd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (s < 0 || t < 0) {
-				r = -errno;
-				break;
-			}
-			r = copy_tree(s, t, depth + 1);
-			if (r == 0 && (fchown(t, st.st_uid, st.st_gid) < 0 || fchmod(t, st.st_mode & 07777) < 0))
-				r = -errno;
-		} else if (S_ISLNK(st.st_mode)) {
-			char target[4096];
-			ssize_t n = readlinkat(dirfd(d), e->d_name, target, sizeof(target) - 1);
-
-			if (n < 0) {
-				r = -errno;
-				break;
-			}
-			target[n] = '\0';
-			if (symlinkat(target, dst_fd, e->d_name) < 0 ||
-			    fchownat(dst_fd, e->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
-				r = -errno;
-		} else if (S_ISREG(st.st_mode)) {
-			_cleanup_close_ int s = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC);
-			_cleanup_close_ int t = openat(dst_fd, e->d_name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-			char buf[65536];
-			ssize_t n;
-
-			if (s < 0 || t < 0) {
-				r = -errno;
-				break;
-			}
-			while ((n = read(s, buf, sizeof(buf))) > 0)
-				if (write_full(t, buf, (size_t)n) < 0) {
-					n = -1;
-					break;
-				}
-			if (n < 0 || fchown(t, st.st_uid, st.st_gid) < 0 || fchmod(t, st.st_mode & 07777) < 0)
-				r = -errno ? -errno : -EIO;
-		}
-	}
-	closedir(d);
-	return r;
+	if (mount(src, dst, NULL, MS_BIND, NULL) < 0 ||
+	    mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		fatal("cannot bind %s on %s: %s", src, dst, strerror(errno));
 }
 
-/* /var: a tmpfs populated from the image's /var (the state partition
- * replaces this once it exists). */
-static void setup_var(void)
+/* The sealed state: unseal (or provision), then bind its allow-list of
+ * writable paths into the read-only root. */
+static void setup_state(void)
 {
-	_cleanup_close_ int src = open(SYSROOT "/var", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_close_ int dst = -1;
-	int r;
+	struct state_result res;
 
-	if (src < 0)
-		fatal("the root filesystem has no /var: %s", strerror(errno));
-	mount_or_die("tmpfs", SYSROOT "/var", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=50%");
-	dst = open(SYSROOT "/var", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dst < 0)
-		fatal("cannot open the new /var: %s", strerror(errno));
-	r = copy_tree(src, dst, 0);
-	if (r < 0)
-		fatal("cannot populate /var from the image: %s", strerror(-r));
+	mount_or_die("efivarfs", "/sys/firmware/efi/efivars", "efivarfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		     NULL);
+	if (state_setup(SYSROOT "/var", &res) < 0)
+		fatal("state partition %s: %s", *res.device ? res.device : "(not found)", res.msg);
+	say("state %s %s", res.device,
+	    res.provisioned ? "provisioned: LUKS2 + dm-integrity, key sealed in the TPM, recovery secret escrowed "
+			      "to rempart/escrow.bin on the ESP" :
+			      "unlocked with the TPM-sealed key");
+	bind_rw(STATE_MNT "/var", SYSROOT "/var");
+	bind_rw(STATE_MNT "/home", SYSROOT "/home");
+	bind_rw(STATE_MNT "/etc/machine-id", SYSROOT "/etc/machine-id");
+	umount("/sys/firmware/efi/efivars");
 }
 
 /* Frees the initramfs: deletes everything on the root device, not
@@ -431,7 +363,7 @@ int main(void)
 	say("root filesystem verified by dm-verity and mounted read-only");
 #endif
 
-	setup_var();
+	setup_state();
 	switch_root();
 	mkdir("/dev/shm", 01777);
 	if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777") < 0)

@@ -32,7 +32,9 @@ int modules_load_list(const char *list_path, const char **failed)
 			continue;
 		fd = open(line, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || syscall(SYS_finit_module, fd, "", 0) < 0) {
-			if (errno == EEXIST)
+			/* already loaded, or hardware/CPU feature absent (e.g. aesni-intel
+			 * on a CPU without AES-NI): not an error, like modprobe */
+			if (fd >= 0 && (errno == EEXIST || errno == ENODEV))
 				continue;
 			r = -errno;
 			snprintf(failed_name, sizeof(failed_name), "%s", line);
