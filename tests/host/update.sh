@@ -263,5 +263,16 @@ conf badu.conf $P_GOOD "$T_TMP/st-x"; sed -i 's#server = https#server = http#' b
 t_exit "plain http server refused" 2 "not an https://" "$UPD" -c badu.conf status
 conf tpm.conf $P_GOOD "$T_TMP/st-tpm"; sed -i 's/security_version_store = state/security_version_store = tpm/' tpm.conf
 t_exit "TPM counter store fails closed until src/tpm lands" 1 "check: security-version.*not yet available" "$UPD" -c tpm.conf check
+# --- systemd units -------------------------------------------------------------
+UNITS=$HERE/../../products/rempart/units
+for u in rempart-update.service rempart-update.timer rempart-update-mark-good.service rempart-update-commit.service; do
+	out=$(systemd-analyze verify --man=no "$UNITS/$u" 2>&1 | grep -v "/usr/bin/rempart-update is not executable")
+	[ -z "$out" ] && t_ok "systemd-analyze verify $u" || { t_fail "systemd-analyze verify $u"; echo "$out" | sed 's/^/#   /'; }
+done
+t_run "rempart-update.service sandbox: systemd-analyze security exposure <= 3.0" \
+	systemd-analyze security --offline=yes --threshold=30 "$UNITS/rempart-update.service"
+grep -q "IOSchedulingClass=idle" "$UNITS/rempart-update.service" && t_ok "update service runs at idle I/O priority" ||
+	t_fail "I/O priority"
+
 [ -n "${KEEP:-}" ] && cp -a "$T_TMP" "$KEEP"
 t_done
