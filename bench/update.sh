@@ -20,7 +20,7 @@ UPD=$BUILD/src/update/rempart-update
 tmp=$(mktemp -d /var/tmp/rempart-bench.XXXXXX)
 chmod 0755 "$tmp"
 NGINX_PID=
-trap '[ -n "$NGINX_PID" ] && kill $NGINX_PID 2>/dev/null; rm -rf "$tmp"' EXIT
+trap '[ -n "$NGINX_PID" ] && kill $NGINX_PID 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 cd "$tmp"
 
 echo "preparing a ${MIB} MiB release..." >&2
@@ -64,16 +64,19 @@ reference() {
 	curl -s --fail --cacert pki/ca.pem "$base/uki.efi" -o - |
 		dd of=esp/EFI/Linux/ref.efi bs=1M conv=fsync status=none
 }
-ours() {
+reset() { # untimed: forget the staged release so that apply rewrites everything
 	rm -rf state esp
-	sfdisk -q --part-uuid disk.img 4 "$(cat /proc/sys/kernel/random/uuid)"   # force a full rewrite
+	sfdisk -q --part-uuid disk.img 4 "$(cat /proc/sys/kernel/random/uuid)"
+	sync
+}
+ours() {
 	"$UPD" -c u.conf apply >/dev/null 2>err || { cat err >&2; return 1; }
 }
 timed() { local s e; s=$(date +%s.%N); "$@"; e=$(date +%s.%N); awk -v s="$s" -v e="$e" 'BEGIN{printf "%.3f", e - s}'; }
 best_ref= best_ours=
 for i in $(seq "$RUNS"); do
-	t=$(timed reference); [ -z "$best_ref" ] || awk -v a="$t" -v b="$best_ref" 'BEGIN{exit !(a<b)}' && best_ref=$t
-	t=$(timed ours); [ -z "$best_ours" ] || awk -v a="$t" -v b="$best_ours" 'BEGIN{exit !(a<b)}' && best_ours=$t
+	sync; t=$(timed reference); [ -z "$best_ref" ] || awk -v a="$t" -v b="$best_ref" 'BEGIN{exit !(a<b)}' && best_ref=$t
+	reset; t=$(timed ours); [ -z "$best_ours" ] || awk -v a="$t" -v b="$best_ours" 'BEGIN{exit !(a<b)}' && best_ours=$t
 	echo "run $i: reference ${best_ref}s, rempart-update ${best_ours}s (best so far)" >&2
 done
 ls esp/EFI/Linux/rempart_1.1.0+3.efi >/dev/null

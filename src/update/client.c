@@ -51,6 +51,7 @@
 #include "tpm_counter.h"
 #include "uuid.h"
 #include "verity.h"
+#include "wpipe.h"
 
 DEFINE_POINTER_CLEANUP(EVP_MD_CTX, EVP_MD_CTX_free)
 
@@ -358,24 +359,9 @@ static int fetch_manifest(struct client *c, struct um_manifest *m, struct uc_res
 
 /* ---- downloads --------------------------------------------------------- */
 
-struct sink {
-	int fd;
-	uint64_t base; /* byte offset in fd */
-	uint64_t off;
-	EVP_MD_CTX *sha;
-};
-
-static int sink_write(void *ud, const uint8_t *buf, size_t len)
+static int sink_push(void *ud, const uint8_t *buf, size_t len)
 {
-	struct sink *s = ud;
-	int r = pwrite_full(s->fd, buf, len, (off_t)(s->base + s->off));
-
-	if (r < 0)
-		return r;
-	if (EVP_DigestUpdate(s->sha, buf, len) != 1)
-		return -EIO;
-	s->off += len;
-	return 0;
+	return wpipe_push(ud, buf, len);
 }
 
 /* Streams an artifact to fd at base, checks its sha256. */
@@ -384,16 +370,23 @@ static int download_to(struct client *c, const struct um_artifact *a, const char
 {
 	_cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *sha = EVP_MD_CTX_new();
 	_cleanup_free_ char *url = NULL;
-	struct sink s = { .fd = fd, .base = base, .sha = sha };
+	struct wpipe *wp = NULL;
 	uint8_t h[32];
-	int r;
+	int r, w;
 
 	if (!sha || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1)
 		return -ENOMEM;
 	if ((r = url_for(c, a->path, &url)) < 0)
 		return r;
 	log_info("downloading %s (%llu bytes) from %s", what, (unsigned long long)a->size, url);
-	r = http_get_stream(c->http, url, a->size, sink_write, &s, res);
+	/* Receiving overlaps with writing and hashing (wpipe.h). */
+	r = wpipe_start(fd, base, sha, &wp);
+	if (r < 0)
+		return r;
+	r = http_get_stream(c->http, url, a->size, sink_push, wp, res);
+	w = wpipe_finish(wp);
+	if (r == 0 && w < 0)
+		r = w;
 	if (r == -EBADMSG)
 		snprintf(res->msg + strlen(res->msg), sizeof(res->msg) - strlen(res->msg), " (%s)", what);
 	if (r < 0)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
 
 #include "disk.h"
 #include "esp.h"
@@ -23,6 +24,7 @@
 #include "update_config.h"
 #include "uuid.h"
 #include "verity.h"
+#include "wpipe.h"
 
 static char dir[64];
 
@@ -261,6 +263,53 @@ static void test_verity_offset(void **state)
 	close(dfd);
 }
 
+/* The write pipeline writes everything in order at base+offset and
+ * digests exactly the bytes pushed, in odd-sized pieces. */
+static void test_wpipe(void **state)
+{
+	char path[96];
+	const size_t total = 3 * WPIPE_BUF + 12345, base = 777;
+	uint8_t *data = malloc(total), *back = NULL, d1[32], d2[32];
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	struct wpipe *p;
+	size_t off = 0, step = 1, len;
+	int fd;
+
+	(void)state;
+	for (size_t i = 0; i < total; i++)
+		data[i] = (uint8_t)(i * 31 + (i >> 13));
+	snprintf(path, sizeof(path), "%s/wpipe", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(EVP_DigestInit_ex(ctx, EVP_sha256(), NULL), 1);
+	assert_int_equal(wpipe_start(fd, base, ctx, &p), 0);
+	while (off < total) {
+		size_t n = step < total - off ? step : total - off;
+
+		assert_int_equal(wpipe_push(p, data + off, n), 0);
+		off += n;
+		step = step * 3 + 1;
+		if (step > 700000)
+			step = 5;
+	}
+	assert_int_equal(wpipe_finish(p), 0);
+	assert_int_equal(EVP_DigestFinal_ex(ctx, d1, NULL), 1);
+	assert_int_equal(EVP_Digest(data, total, d2, NULL, EVP_sha256(), NULL), 1);
+	assert_memory_equal(d1, d2, 32);
+	assert_int_equal(read_file(path, total + base + 1, &back, &len), 0);
+	assert_int_equal(len, total + base);
+	assert_memory_equal(back + base, data, total);
+	free(back);
+	close(fd);
+	/* A write error reaches the producer. */
+	assert_int_equal(wpipe_start(-1, 0, NULL, &p), 0);
+	for (int i = 0; i < 8; i++)
+		(void)wpipe_push(p, data, WPIPE_BUF);
+	assert_int_equal(wpipe_finish(p), -EBADF);
+	EVP_MD_CTX_free(ctx);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_state),
 		cmocka_unit_test(test_disk),
 		cmocka_unit_test(test_verity_offset),
+		cmocka_unit_test(test_wpipe),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
