@@ -20,6 +20,7 @@
  * A crash before 7 leaves the running entry the only bootable one; a
  * rerun resumes: a slot that already carries the new UUIDs and verifies
  * is not rewritten, an ESP entry with the right content means "staged". */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -511,6 +512,56 @@ static int install_environment(struct client *c, const struct um_manifest *m, co
 	return fsync_parent_dir(final);
 }
 
+/* Removes a directory holding plain files only. */
+static void rm_flat_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+	(void)rmdir(path);
+}
+
+/* Keeps, for each environment, the running release's and the staged
+ * release's images; removes older ones and interrupted downloads. */
+static void prune_environments(struct client *c, const struct um_manifest *m)
+{
+	DIR *top = opendir(c->cfg.environments_dir);
+	struct dirent *env;
+
+	if (!top)
+		return;
+	while ((env = readdir(top))) {
+		_cleanup_free_ char *edir = NULL;
+		struct dirent *v;
+		DIR *d;
+
+		if (!um_name_valid(env->d_name) || asprintf(&edir, "%s/%s", c->cfg.environments_dir, env->d_name) < 0)
+			continue;
+		d = opendir(edir);
+		if (!d)
+			continue;
+		while ((v = readdir(d))) {
+			_cleanup_free_ char *vdir = NULL;
+
+			if (strcmp(v->d_name, ".") == 0 || strcmp(v->d_name, "..") == 0 ||
+			    strcmp(v->d_name, c->running_version) == 0 || strcmp(v->d_name, m->version) == 0)
+				continue;
+			if (asprintf(&vdir, "%s/%s", edir, v->d_name) < 0)
+				continue;
+			rm_flat_dir(vdir);
+			log_info("removed environment image %s", vdir);
+		}
+		closedir(d);
+	}
+	closedir(top);
+}
+
 static int slot_write(struct client *c, const struct um_manifest *m, int slot, struct uc_result *res)
 {
 	_cleanup_close_ int fd = -1;
@@ -561,14 +612,15 @@ static int slot_write(struct client *c, const struct um_manifest *m, int slot, s
 	return 0;
 }
 
-/* An ESP entry of this version with the expected content. */
-static bool esp_has_release(struct client *c, const struct um_manifest *m)
+/* An ESP entry of this version with the expected content: 0 none, 1
+ * staged (pending or good), 2 staged but its boot tries are used up. */
+static int esp_has_release(struct client *c, const struct um_manifest *m)
 {
 	struct esp_entry e[ESP_MAX_ENTRIES];
 	size_t n;
 
 	if (esp_list(c->cfg.esp, e, ESP_MAX_ENTRIES, &n) < 0)
-		return false;
+		return 0;
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *p = NULL;
 		uint8_t h[32];
@@ -577,11 +629,11 @@ static bool esp_has_release(struct client *c, const struct um_manifest *m)
 		if (strcmp(e[i].version, m->version) != 0)
 			continue;
 		if (asprintf(&p, "%s/EFI/Linux/%s", c->cfg.esp, e[i].file) < 0)
-			return false;
+			return 0;
 		if (ur_sha256_file(p, h, &size) == 0 && size == m->uki.size && memcmp(h, m->uki.sha256, 32) == 0)
-			return true;
+			return e[i].counting && e[i].left == 0 ? 2 : 1;
 	}
-	return false;
+	return 0;
 }
 
 static int esp_commit(struct client *c, const struct um_manifest *m)
@@ -591,6 +643,9 @@ static int esp_commit(struct client *c, const struct um_manifest *m)
 	size_t n;
 	int r;
 
+	r = esp_clean_temps(c->cfg.esp);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot remove temporary files from %s/EFI/Linux", c->cfg.esp);
 	r = esp_list(c->cfg.esp, e, ESP_MAX_ENTRIES, &n);
 	if (r < 0)
 		return log_errno(LOG_LVL_ERROR, r, "cannot list %s/EFI/Linux", c->cfg.esp);
@@ -656,6 +711,9 @@ static void print_outcome(struct client *c, const char *action, const struct um_
 		printf("update available: %s (running %s)\n", m->version, c->running_version);
 	else if (strcmp(action, "would-stage") == 0)
 		printf("would stage %s into slot %c (dry run, nothing written)\n", m->version, slot_name[slot]);
+	else if (strcmp(action, "failed-before") == 0)
+		printf("%s was staged but never booted successfully (boot tries used up); not retried: "
+		       "publish a newer release\n", m->version);
 	else if (strcmp(action, "already-staged") == 0)
 		printf("%s is already staged; it boots next\n", m->version);
 	else if (strcmp(action, "staged") == 0)
@@ -670,6 +728,10 @@ int client_check(struct client *c)
 
 	if (!m)
 		return -ENOMEM;
+	if (!c->o.dry_run && (r = lock_state(c)) < 0) {
+		free(m);
+		return r;
+	}
 	r = fetch_manifest(c, m, &res);
 	if (r == -EALREADY) {
 		print_outcome(c, "up-to-date", m, -1);
@@ -706,8 +768,14 @@ int client_apply(struct client *c)
 		goto out;
 	}
 	slot = !c->active;
-	if (esp_has_release(c, m)) {
+	switch (esp_has_release(c, m)) {
+	case 1:
 		print_outcome(c, "already-staged", m, slot);
+		r = 0;
+		goto out;
+	case 2:
+		/* Not retried in a loop: the release failed to boot here. */
+		print_outcome(c, "failed-before", m, slot);
 		r = 0;
 		goto out;
 	}
@@ -750,6 +818,7 @@ int client_apply(struct client *c)
 	r = esp_commit(c, m);
 	if (r < 0)
 		goto out;
+	prune_environments(c, m);
 	print_outcome(c, "staged", m, slot);
 	r = 0;
 	goto out;

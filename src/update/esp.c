@@ -118,3 +118,28 @@ int esp_remove(const char *esp, const char *file)
 		return -errno;
 	return fsync_parent_dir(path);
 }
+
+int esp_clean_temps(const char *esp)
+{
+	_cleanup_free_ char *dir = NULL;
+	struct dirent *de;
+	bool removed = false;
+	DIR *d;
+	int r = 0;
+
+	if (asprintf(&dir, "%s/EFI/Linux", esp) < 0)
+		return -ENOMEM;
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, ".#rempart_", 10) == 0) {
+			if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
+				r = -errno;
+			removed = true;
+		}
+	if (removed && fsync(dirfd(d)) < 0 && r == 0)
+		r = -errno;
+	closedir(d);
+	return r;
+}

@@ -27,5 +27,7 @@ int esp_list(const char *esp, struct esp_entry *out, size_t max, size_t *n);
 /* Writes SRC as <esp>/EFI/Linux/rempart_<version>+<tries>.efi: temporary
  * file, fsync, rename, directory fsync. */
 int esp_install_uki(const char *esp, const char *src, const char *version, unsigned tries);
+/* Removes temporary files (.#rempart_*) left by an interrupted install. */
+int esp_clean_temps(const char *esp);
 /* Removes one entry and fsyncs the directory. */
 int esp_remove(const char *esp, const char *file);

@@ -181,6 +181,12 @@ if grep -q "more than the" "$T_TMP/err"; then t_ok "endless data named as such";
 serve good-repo; head -c 4096 /dev/urandom | dd of=www/repo/rempart/releases/1.1.0/root.verity bs=1 seek=4096 conv=notrunc status=none
 sha=$(sha256sum < www/repo/rempart/releases/1.1.0/root.verity | cut -d' ' -f1)
 attack "corrupted hash tree" sha256 "$(fresh)"
+# A release whose files hash right but whose root hash is not theirs: only
+# the dm-verity check of the written slot can catch it.
+make_release relbad 1.4.0 2 200
+jq '.verity.roothash |= (if .[0:1] == "0" then "1" else "0" end) + .[1:]' relbad/release.json > r && mv r relbad/release.json
+"$PUB" --keys keys --release relbad --channel stable --repo bad-root-repo >/dev/null 2>&1
+serve bad-root-repo; attack "written slot does not match the root hash" verity "$(fresh)"
 conf otherca.conf $P_OTHER "$T_TMP/st-oca"
 attack "server certificate from another CA" transport otherca.conf 4
 serve good-repo
@@ -239,7 +245,13 @@ attack "security version below the counter" security-version "u.conf"
 # --- 1.1.0 (b) -> 1.2.0 (a), a failed update is reported --------------------
 serve good-repo
 "$PUB" --keys keys --release rel3 --channel stable --repo www/repo >/dev/null 2>&1
+mkdir -p envs/office/0.9.0 && echo old > envs/office/0.9.0/image.squashfs
+echo partial > "esp/EFI/Linux/.#rempart_1.2.0+3.efi.0badf00d"                # an interrupted earlier install
 t_exit "apply 1.2.0 goes back to slot a" 0 "staged 1.2.0 in slot a" "$UPD" -c u.conf apply
+[ ! -e envs/office/0.9.0 ] && [ -f envs/office/1.1.0/image.squashfs ] &&
+	t_ok "environment images: older removed, the running release's kept" || t_fail "environment pruning"
+[ ! -e "esp/EFI/Linux/.#rempart_1.2.0+3.efi.0badf00d" ] && t_ok "temporary files of an interrupted ESP write removed" ||
+	t_fail "ESP temp left"
 [ ! -e esp/EFI/Linux/rempart_1.0.0.efi ] && t_ok "the stale 1.0.0 entry (its slot was overwritten) is gone" ||
 	t_fail "stale 1.0.0 entry left"
 mv esp/EFI/Linux/rempart_1.2.0+3.efi esp/EFI/Linux/rempart_1.2.0+0-3.efi       # never reached boot-complete
@@ -255,6 +267,14 @@ t_run "refresh re-signs the channel with a new expiry" \
 jq -e '.version == "1.2.0" and .expires > .issued_at' "$T_TMP/out" >/dev/null && t_ok "refresh output" || t_fail "refresh output"
 t_run "minisign -V verifies the refreshed manifest" minisign -V -p keys/update.pub -m www/repo/rempart/channels/stable.manifest
 t_run "the client accepts the refreshed manifest" "$UPD" -c u.conf check --json
+
+# --- CLI ----------------------------------------------------------------------
+t_exit "rempart-update --help documents the exit codes" 0 "Exit status" "$UPD" --help
+t_exit "rempart-publish --help documents the exit codes" 0 "Exit status" "$PUB" --help
+t_exit "unknown command" 2 "unknown command" "$UPD" -c u.conf frobnicate
+"$UPD" -c u.conf apply --json > ap.json 2>/dev/null
+jq -e '.action == "failed-before" and .manifest.version == "1.2.0" and .slot == "a"' ap.json >/dev/null &&
+	t_ok "apply --json: a release whose boot tries were used up is not retried" || { t_fail "apply --json"; cat ap.json; }
 
 # --- configuration errors -----------------------------------------------------
 conf badk.conf $P_GOOD "$T_TMP/st-x" "colour = blue"
