@@ -277,6 +277,9 @@ jq -e '.action == "failed-before" and .manifest.version == "1.2.0" and .slot == 
 	t_ok "apply --json: a release whose boot tries were used up is not retried" || { t_fail "apply --json"; cat ap.json; }
 
 # --- configuration errors -----------------------------------------------------
+t_exit "the product's device configuration parses (fails later, on the absent release key)" 3 \
+	"cannot load the release public key /usr/share/rempart/update/update.pub" \
+	"$UPD" -c "$HERE/../../products/rempart/update/update.conf" status
 conf badk.conf $P_GOOD "$T_TMP/st-x" "colour = blue"
 t_exit "unknown configuration key refused" 2 "unknown key" "$UPD" -c badk.conf status
 conf badu.conf $P_GOOD "$T_TMP/st-x"; sed -i 's#server = https#server = http#' badu.conf
