@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <libfdisk/libfdisk.h>
 #include <string.h>
 
@@ -12,14 +14,21 @@ DEFINE_POINTER_CLEANUP(struct fdisk_table, fdisk_unref_table)
 DEFINE_POINTER_CLEANUP(struct fdisk_iter, fdisk_free_iter)
 DEFINE_POINTER_CLEANUP(struct fdisk_partition, fdisk_unref_partition)
 
-static int open_ctx(const char *disk, bool readonly, struct fdisk_context **out)
+/* Our own descriptor, without O_EXCL: on the device the disk is in use
+ * (ESP mounted, running slot opened by dm-verity) and an exclusive open of
+ * the whole disk would fail. The caller closes *fd after deassigning. */
+static int open_ctx(const char *disk, bool readonly, struct fdisk_context **out, int *fd)
 {
 	_cleanup_(fdisk_unref_contextp) struct fdisk_context *cxt = fdisk_new_context();
+	_cleanup_close_ int dfd = -1;
 	int r;
 
 	if (!cxt)
 		return -ENOMEM;
-	r = fdisk_assign_device(cxt, disk, readonly);
+	dfd = open(disk, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY);
+	if (dfd < 0)
+		return -errno;
+	r = fdisk_assign_device_by_fd(cxt, dfd, disk, readonly);
 	if (r < 0)
 		return r;
 	if (!fdisk_is_label(cxt, GPT)) {
@@ -27,6 +36,7 @@ static int open_ctx(const char *disk, bool readonly, struct fdisk_context **out)
 		return -EMEDIUMTYPE;
 	}
 	*out = TAKE_PTR(cxt);
+	*fd = TAKE_FD(dfd);
 	return 0;
 }
 
@@ -35,12 +45,13 @@ int disk_read_layout(const char *disk, struct disk_layout *l)
 	_cleanup_(fdisk_unref_contextp) struct fdisk_context *cxt = NULL;
 	_cleanup_(fdisk_unref_tablep) struct fdisk_table *tb = NULL;
 	_cleanup_(fdisk_free_iterp) struct fdisk_iter *it = NULL;
+	_cleanup_close_ int fd = -1;
 	struct fdisk_partition *pa;
 	unsigned long ss;
 	int r;
 
 	memset(l, 0, sizeof(*l));
-	r = open_ctx(disk, true, &cxt);
+	r = open_ctx(disk, true, &cxt, &fd);
 	if (r < 0)
 		return r;
 	ss = fdisk_get_sector_size(cxt);
@@ -98,11 +109,12 @@ int disk_set_slot_uuids(const char *disk, const struct disk_layout *l, int slot,
 			const uint8_t verity_uuid[16])
 {
 	_cleanup_(fdisk_unref_contextp) struct fdisk_context *cxt = NULL;
+	_cleanup_close_ int fd = -1;
 	const struct disk_part *parts[2] = { &l->root[slot], &l->verity[slot] };
 	const uint8_t *uuids[2] = { root_uuid, verity_uuid };
 	int r;
 
-	r = open_ctx(disk, false, &cxt);
+	r = open_ctx(disk, false, &cxt, &fd);
 	if (r < 0)
 		return r;
 	for (int i = 0; i < 2; i++) {
@@ -125,6 +137,8 @@ int disk_set_slot_uuids(const char *disk, const struct disk_layout *l, int slot,
 		goto out;
 	/* fsync (nosync = 0) before the device is released. */
 	r = fdisk_deassign_device(cxt, 0);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
 	return r < 0 ? r : 0;
 out:
 	fdisk_deassign_device(cxt, 1);

@@ -15,9 +15,11 @@ UPD=$BUILD/src/update/rempart-update
 . "$HERE/../lib/tap.sh"
 . "$HERE/../lib/update-fixtures.sh"
 . "$HERE/../lib/update-tls.sh"
-NGINX_PID=
+NGINX_PID= LOOP= HOLDER=
 cleanup() {
 	[ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
+	[ -n "$HOLDER" ] && kill "$HOLDER" 2>/dev/null && wait "$HOLDER" 2>/dev/null
+	[ -n "$LOOP" ] && losetup -d "$LOOP"
 	rm -rf "$T_TMP"
 }
 trap cleanup EXIT
@@ -267,6 +269,28 @@ t_run "refresh re-signs the channel with a new expiry" \
 jq -e '.version == "1.2.0" and .expires > .issued_at' "$T_TMP/out" >/dev/null && t_ok "refresh output" || t_fail "refresh output"
 t_run "minisign -V verifies the refreshed manifest" minisign -V -p keys/update.pub -m www/repo/rempart/channels/stable.manifest
 t_run "the client accepts the refreshed manifest" "$UPD" -c u.conf check --json
+
+# --- a block device that is in use (as on the device: ESP mounted, running
+# slot held by dm-verity): a loop device held open with O_EXCL ---------------
+make_disk disk2.img 4
+install_slot disk2.img a rel1
+if LOOP=$(losetup --find --show disk2.img 2>/dev/null); then
+	python3 -c 'import os,sys,time; fd=os.open(sys.argv[1], os.O_RDONLY|os.O_EXCL); time.sleep(120)' "$LOOP" &
+	HOLDER=$!
+	sleep 0.3
+	echo "roothash=$RH1" > cmdline2; echo IMAGE_VERSION=1.0.0 > os-release2
+	conf blk.conf $P_GOOD "$T_TMP/st-blk"
+	sed -i "s#^disk = .*#disk = $LOOP#; s#^esp = .*#esp = $T_TMP/esp2#; s#^cmdline = .*#cmdline = $T_TMP/cmdline2#; s#^os_release = .*#os_release = $T_TMP/os-release2#" blk.conf
+	serve good-repo
+	t_exit "apply onto a block device held exclusively by another opener" 0 "staged 1.1.0 in slot b" "$UPD" -c blk.conf apply
+	read -r U1 _ <<<"$(roothash_uuids "$RH2")"
+	[ "$(sfdisk --part-uuid "$LOOP" 4 | tr A-Z a-z)" = "$U1" ] && t_ok "block device: slot b UUIDs set" ||
+		t_fail "block device: slot b UUIDs"
+	kill "$HOLDER"; wait "$HOLDER" 2>/dev/null; HOLDER=
+	losetup -d "$LOOP"; LOOP=
+else
+	t_fail "cannot attach a loop device"
+fi
 
 # --- CLI ----------------------------------------------------------------------
 t_exit "rempart-update --help documents the exit codes" 0 "Exit status" "$UPD" --help
