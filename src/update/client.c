@@ -590,9 +590,10 @@ static int slot_write(struct client *c, const struct um_manifest *m, int slot, s
 	if (r < 0)
 		return log_errno(LOG_LVL_ERROR, r, "cannot reset the partition UUIDs of slot %c", slot_name[slot]);
 	r = download_to(c, &m->root, "root", fd, c->dl.root[slot].offset, res);
-	if (r < 0)
-		return r;
-	r = download_to(c, &m->verity_tree, "verity", fd, c->dl.verity[slot].offset, res);
+	if (r == 0)
+		r = download_to(c, &m->verity_tree, "verity", fd, c->dl.verity[slot].offset, res);
+	if (r < 0 && r != -EBADMSG && r != -EPROTO)
+		return log_errno(LOG_LVL_ERROR, r, "cannot write slot %c of %s", slot_name[slot], c->cfg.disk);
 	if (r < 0)
 		return r;
 	if (fsync(fd) < 0)
@@ -601,6 +602,8 @@ static int slot_write(struct client *c, const struct um_manifest *m, int slot, s
 	(void)posix_fadvise(fd, (off_t)c->dl.root[slot].offset, (off_t)m->root.size, POSIX_FADV_DONTNEED);
 	(void)posix_fadvise(fd, (off_t)c->dl.verity[slot].offset, (off_t)m->verity_tree.size, POSIX_FADV_DONTNEED);
 	r = verify_verity(fd, c->dl.root[slot].offset, fd, c->dl.verity[slot].offset, &m->verity, "slot", res);
+	if (r < 0 && r != -EBADMSG)
+		return log_errno(LOG_LVL_ERROR, r, "cannot read slot %c back from %s", slot_name[slot], c->cfg.disk);
 	if (r < 0)
 		return r;
 	disk_roothash_uuids(m->verity.roothash, m->verity.roothash_len, ru, vu);
@@ -801,8 +804,12 @@ int client_apply(struct client *c)
 			goto fail;
 	}
 	r = slot_write(c, m, slot, &res);
-	if (r < 0)
-		goto fail;
+	if (r < 0) {
+		/* slot_write logged its system errors itself. */
+		if (r == -EBADMSG || r == -EPROTO)
+			report_refusal(c, r, &res);
+		goto out;
+	}
 	{
 		char rh[2 * UM_MAX_DIGEST + 1];
 
