@@ -53,6 +53,9 @@ P_GOOD=$(free_port); P_OTHER=$(free_port); P_EXP=$(free_port); P_OLD=$(free_port
 while [ "$P_OTHER" = "$P_GOOD" ]; do P_OTHER=$(free_port); done
 while [ "$P_EXP" = "$P_GOOD" ] || [ "$P_EXP" = "$P_OTHER" ]; do P_EXP=$(free_port); done
 while [ "$P_OLD" = "$P_GOOD" ] || [ "$P_OLD" = "$P_OTHER" ] || [ "$P_OLD" = "$P_EXP" ]; do P_OLD=$(free_port); done
+P_SLOW=$(free_port)
+while [ "$P_SLOW" = "$P_GOOD" ] || [ "$P_SLOW" = "$P_OTHER" ] || [ "$P_SLOW" = "$P_EXP" ] || [ "$P_SLOW" = "$P_OLD" ]; do
+	P_SLOW=$(free_port); done
 srv() { # port cert key protocols [ciphers]
 	echo "server { listen 127.0.0.1:$1 ssl; ssl_certificate $T_TMP/pki/$2; ssl_certificate_key $T_TMP/pki/$3;
 		ssl_protocols $4; ${5:+ssl_ciphers $5;} root $T_TMP/www; }"
@@ -60,7 +63,9 @@ srv() { # port cert key protocols [ciphers]
 start_nginx "$T_TMP/nginx" "$(srv $P_GOOD server.pem server.key 'TLSv1.2 TLSv1.3')
 $(srv $P_OTHER other.pem other.key 'TLSv1.2 TLSv1.3')
 $(srv $P_EXP expired.pem expired.key 'TLSv1.2 TLSv1.3')
-$(srv $P_OLD server.pem server.key TLSv1.1 'DEFAULT:@SECLEVEL=0')"
+$(srv $P_OLD server.pem server.key TLSv1.1 'DEFAULT:@SECLEVEL=0')
+server { listen 127.0.0.1:$P_SLOW ssl; ssl_certificate $T_TMP/pki/server.pem; ssl_certificate_key $T_TMP/pki/server.key;
+	ssl_protocols TLSv1.2 TLSv1.3; root $T_TMP/www; limit_rate 150k; }"
 if wait_port $P_GOOD && wait_port $P_OLD; then t_ok "nginx with the test CA listens on loopback"; else
 	t_fail "nginx did not start"; cat nginx/logs/stderr nginx/logs/error.log; t_done; exit 1; fi
 
@@ -192,6 +197,27 @@ serve bad-root-repo; attack "written slot does not match the root hash" verity "
 conf otherca.conf $P_OTHER "$T_TMP/st-oca"
 attack "server certificate from another CA" transport otherca.conf 4
 serve good-repo
+
+# --- killed mid-download (power cut): the running entry stays the only
+# bootable one, the half-written slot is de-identified, a rerun completes --
+conf slow.conf $P_SLOW "$T_TMP/st-slow"
+e0=$(esp_sum)
+"$UPD" -c slow.conf apply >/dev/null 2>slow.err &
+KPID=$!
+for _ in $(seq 1 100); do grep -q "downloading root" slow.err && break; sleep 0.05; done
+sleep 0.8
+kill -KILL $KPID 2>/dev/null; wait $KPID 2>/dev/null
+if grep -q "downloading root" slow.err && ! grep -q staged slow.err; then t_ok "apply killed while writing the root"; else
+	t_fail "could not interrupt apply mid-download"; cat slow.err; fi
+[ "$(esp_sum)" = "$e0" ] && t_ok "after the kill: ESP unchanged (only the running entry boots)" || t_fail "ESP changed by the killed apply"
+read -r U1 _ <<<"$(roothash_uuids "$RH2")"
+read -r U1a _ <<<"$(roothash_uuids "$RH1")"
+ub=$(sfdisk --part-uuid disk.img 4 | tr A-Z a-z)
+[ "$ub" != "$U1" ] && [ "$ub" != "$U1a" ] && t_ok "after the kill: the half-written slot b carries no root-hash UUID" ||
+	t_fail "half-written slot identifiable ($ub)"
+t_exit "apply after the kill completes" 0 "staged 1.1.0 in slot b" "$UPD" -c slow.conf apply
+rm -f esp/EFI/Linux/rempart_1.1.0+3.efi
+sfdisk -q --part-uuid disk.img 4 "$(cat /proc/sys/kernel/random/uuid)"     # back to the pre-update state
 
 # --- the real update: 1.0.0 (a) -> 1.1.0 (b) --------------------------------
 e0=$(esp_sum)
