@@ -132,6 +132,13 @@ conf tls-other.conf $P_OTHER "$T_TMP/st-tls"
 conf tls-exp.conf $P_EXP "$T_TMP/st-tls"
 conf tls-old.conf $P_OLD "$T_TMP/st-tls"
 t_exit "TLS: certificate from another CA refused" 4 "not issued by the pinned CA" "$UPD" -c tls-other.conf check
+# The default store pointed at the other CA (OpenSSL and curl environment
+# variables): the client must still trust only its pinned CA.
+t_exit "TLS: the system/default CA store is never consulted" 4 "not issued by the pinned CA" \
+	env SSL_CERT_FILE="$T_TMP/pki/other-ca.pem" SSL_CERT_DIR="$T_TMP/pki" CURL_CA_BUNDLE="$T_TMP/pki/other-ca.pem" \
+	"$UPD" -c tls-other.conf check
+if curl -s -o /dev/null --cacert pki/other-ca.pem "https://127.0.0.1:$P_OTHER/repo/rempart/channels/stable.manifest"; then
+	t_ok "(the other-CA server is valid for a client trusting the other CA)"; else t_fail "other-CA server setup"; fi
 t_exit "TLS: expired certificate refused" 4 "certificate has expired" "$UPD" -c tls-exp.conf check
 t_exit "TLS: TLS 1.1-only server refused" 4 "does not offer TLS 1.2 or later" "$UPD" -c tls-old.conf check
 sed 's/^/#   /' "$T_TMP/err"
