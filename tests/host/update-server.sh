@@ -77,6 +77,12 @@ if curl -s -o /dev/null --tlsv1.1 --tls-max 1.1 --ciphers 'DEFAULT:@SECLEVEL=0' 
 	"https://127.0.0.1:$P1/v1/rempart/stable/manifest"; then t_fail "updsrv accepted TLS 1.1"; else
 	t_ok "updsrv refuses TLS 1.1"; fi
 
+# Widening the rollout: the same release published again at 100%.
+"$PUB" --keys keys --release rel2 --channel stable --repo repo --rollout 100 >/dev/null
+v=$(get $P2 "$OUT_ID" /v1/rempart/stable/manifest | jq -r .version)
+[ "$v" = 1.1.0 ] && t_ok "rollout widened to 100%: a client outside the first 50% now gets 1.1.0" || t_fail "widened rollout: $v"
+"$PUB" --keys keys --release rel2 --channel stable --repo repo --rollout 50 >/dev/null
+
 # --- the client through updsrv ----------------------------------------------
 make_disk disk.img 2
 install_slot disk.img a rel1
