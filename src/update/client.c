@@ -790,6 +790,14 @@ int client_apply(struct client *c)
 		report_refusal(c, r, &res);
 		goto out;
 	}
+	/* The hash tree is addressed in hash blocks from the start of the disk. */
+	if (c->dl.root[slot].offset % m->verity.data_block_size || c->dl.verity[slot].offset % m->verity.hash_block_size) {
+		log_error("slot %c's partitions of %s are not aligned to the release's verity block sizes (%u/%u); "
+			  "repartition with 1 MiB alignment", slot_name[slot], c->cfg.disk, m->verity.data_block_size,
+			  m->verity.hash_block_size);
+		r = -EINVAL;
+		goto out;
+	}
 	if (c->o.dry_run) {
 		print_outcome(c, "would-stage", m, slot);
 		r = 0;
