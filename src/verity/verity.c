@@ -147,6 +147,7 @@ int rv_superblock_parse(const uint8_t *buf, size_t len, struct rv_params *p)
 	rv_params_default(&n);
 	n.threads = p->threads;
 	n.hash_area_offset = p->hash_area_offset;
+	n.data_area_offset = p->data_area_offset;
 	memcpy(n.hash_name, sb.algorithm, sizeof(sb.algorithm));
 	n.hash_name[sizeof(n.hash_name) - 1] = '\0';
 	n.hash_type = le32(sb.hash_type);
@@ -387,7 +388,7 @@ static void *data_worker_run(void *arg)
 			break;
 		if (n > w->end - b)
 			n = (size_t)(w->end - b);
-		r = pread_full(j->data_fd, buf, n * bs, (off_t)(b * bs));
+		r = pread_full(j->data_fd, buf, n * bs, (off_t)(p->data_area_offset + b * bs));
 		if (r < 0) {
 			atomic_store(&j->error, r);
 			break;
@@ -494,9 +495,20 @@ static int hash_level(struct hasher *h, const struct rv_params *p, const struct 
 	return 0;
 }
 
-static int data_size_check(int data_fd, struct rv_params *p, uint64_t *size)
+/* Bytes of data device from p->data_area_offset on. */
+static int data_area_size(int data_fd, const struct rv_params *p, uint64_t *size)
 {
 	int r = fd_get_size(data_fd, size);
+
+	if (r < 0)
+		return r;
+	*size = *size > p->data_area_offset ? *size - p->data_area_offset : 0;
+	return 0;
+}
+
+static int data_size_check(int data_fd, struct rv_params *p, uint64_t *size)
+{
+	int r = data_area_size(data_fd, p, size);
 
 	if (r < 0)
 		return r;
@@ -717,7 +729,7 @@ int rv_verify_fd(int data_fd, int hash_fd, struct rv_params *p, const uint8_t *r
 		if (r < 0)
 			return r;
 	}
-	r = fd_get_size(data_fd, &data_size);
+	r = data_area_size(data_fd, p, &data_size);
 	if (r < 0)
 		return r;
 	if (p->data_blocks == 0) {

@@ -26,6 +26,9 @@ struct rv_params {
 	uint32_t hash_block_size;
 	uint64_t data_blocks;      /* 0 on input to rv_format: whole data device */
 	uint64_t hash_area_offset; /* bytes into the hash device */
+	uint64_t data_area_offset; /* bytes into the data device where data block 0 starts
+				    * (not stored on disk; lets one disk image file serve
+				    * as the data device of a partition) */
 	uint8_t salt[RV_MAX_SALT];
 	uint16_t salt_size;
 	uint8_t uuid[16];
