@@ -8,6 +8,8 @@
 #include "keys.h"
 #include "log.h"
 
+int cmd_recover(int argc, char **argv);
+
 static void usage(FILE *f)
 {
 	fputs("Usage: rempart COMMAND [OPTIONS]\n"
@@ -16,6 +18,7 @@ static void usage(FILE *f)
 	      "  keys init|check  create or check a development key set\n"
 	      "  build            build the signed, verified disk image\n"
 	      "  run              boot the image in QEMU with Secure Boot and a TPM\n"
+	      "  recover          open the recovery escrow and the state volume (TPM lost)\n"
 	      "\n"
 	      "'rempart COMMAND --help' describes each command and its exit codes.\n",
 	      f);
@@ -43,6 +46,8 @@ int main(int argc, char **argv)
 		return cmd_build(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "recover") == 0)
+		return cmd_recover(argc - 1, argv + 1);
 	log_error("unknown command '%s' (keys, build, run; see --help)", argv[1]);
 	return 2;
 }

@@ -217,6 +217,19 @@ static int get_token(struct crypt_device *cd, struct tpm_sealed *sealed)
 	return -ENOENT;
 }
 
+static int get_sealed_any(const char *dev, struct tpm_sealed *sealed)
+{
+	struct crypt_device *cd = NULL;
+	int r = crypt_init(&cd, dev);
+
+	if (r == 0)
+		r = crypt_load(cd, CRYPT_LUKS2, NULL);
+	if (r == 0)
+		r = get_token(cd, sealed);
+	crypt_free(cd);
+	return r;
+}
+
 static int populate(const char *image_var, struct state_result *res)
 {
 	_cleanup_close_ int src = -1, dst = -1;
@@ -479,6 +492,20 @@ int state_setup(const char *image_var, struct state_result *res)
 	}
 	if (r == 0)
 		r = check_layout(res);
+	/* public copies for diagnostics and tests (rempart-tpm explain) */
+	if (r == 0) {
+		_cleanup_free_ char *sb64 = NULL, *ab64 = NULL;
+
+		if (get_sealed_any(res->device, &sealed) == 0 && tpm_sealed_to_base64(&sealed, &sb64) == 0 &&
+		    tpm_approval_to_base64(&approval, &ab64) == 0) {
+			char line[8192];
+
+			snprintf(line, sizeof(line), "%s\n", sb64);
+			write_file_atomic("/run/rempart/sealed.b64", line, strlen(line), 0644);
+			snprintf(line, sizeof(line), "%s\n", ab64);
+			write_file_atomic("/run/rempart/approval.b64", line, strlen(line), 0644);
+		}
+	}
 out:
 	crypt_free(cd);
 	/* from here on nothing can satisfy a release approval again this boot */
