@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "filter.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "profile.h"
+
+#define CLONE_NS_FLAGS                                                                          \
+	((unsigned long)(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | \
+			 CLONE_NEWNET | CLONE_NEWCGROUP | 0x00000080 /* CLONE_NEWTIME */))
+
+/* The fixed deny set. ENOSYS where glibc or a runtime must fall back to an
+ * older interface (clone3 -> clone, new mount API -> mount, which is then
+ * refused), EPERM for the rest. */
+static const struct cage_deny fixed_set[] = {
+	{ "clone3", ENOSYS },
+	{ "fsopen", ENOSYS },
+	{ "fsconfig", ENOSYS },
+	{ "fsmount", ENOSYS },
+	{ "fspick", ENOSYS },
+	{ "open_tree", ENOSYS },
+	{ "move_mount", ENOSYS },
+	{ "mount_setattr", ENOSYS },
+	{ "mount", EPERM },
+	{ "umount2", EPERM },
+	{ "pivot_root", EPERM },
+	{ "chroot", EPERM },
+	{ "unshare", EPERM },
+	{ "setns", EPERM },
+	{ "keyctl", EPERM },
+	{ "add_key", EPERM },
+	{ "request_key", EPERM },
+	{ "bpf", EPERM },
+	{ "perf_event_open", EPERM },
+	{ "userfaultfd", EPERM },
+	{ "ptrace", EPERM },
+	{ "process_vm_readv", EPERM },
+	{ "process_vm_writev", EPERM },
+	{ "kcmp", EPERM },
+	{ "pidfd_getfd", EPERM },
+	{ "kexec_load", EPERM },
+	{ "kexec_file_load", EPERM },
+	{ "init_module", EPERM },
+	{ "finit_module", EPERM },
+	{ "delete_module", EPERM },
+	{ "io_uring_setup", EPERM },
+	{ "io_uring_enter", EPERM },
+	{ "io_uring_register", EPERM },
+	{ "reboot", EPERM },
+	{ "swapon", EPERM },
+	{ "swapoff", EPERM },
+	{ "acct", EPERM },
+	{ "quotactl", EPERM },
+	{ "syslog", EPERM },
+	{ "uselib", EPERM },
+	{ "open_by_handle_at", EPERM },
+	{ "name_to_handle_at", EPERM },
+	{ "fanotify_init", EPERM },
+	{ "lookup_dcookie", EPERM },
+	{ "vhangup", EPERM },
+	{ "iopl", EPERM },
+	{ "ioperm", EPERM },
+	{ "settimeofday", EPERM },
+	{ "clock_settime", EPERM },
+	{ "clock_adjtime", EPERM },
+	{ "adjtimex", EPERM },
+	{ "sethostname", EPERM },
+	{ "setdomainname", EPERM },
+	{ NULL, 0 },
+};
+
+/* Refused by argument, on top of the set above. */
+static const unsigned long denied_ioctls[] = { TIOCSTI, TIOCLINUX };
+
+/* A reasonable base for dynamically linked programs and shells. */
+static const char *const group_basic[] = {
+	"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "preadv2",
+	"pwritev2", "open", "openat", "openat2", "close", "close_range", "stat", "fstat", "lstat",
+	"newfstatat", "statx", "statfs", "fstatfs", "lseek", "mmap", "mprotect", "munmap", "mremap",
+	"madvise", "msync", "mincore", "mlock", "munlock", "brk", "rt_sigaction", "rt_sigprocmask",
+	"rt_sigreturn", "rt_sigsuspend", "rt_sigpending", "rt_sigtimedwait", "rt_sigqueueinfo",
+	"sigaltstack", "ioctl", "access", "faccessat", "faccessat2", "pipe", "pipe2", "select",
+	"pselect6", "poll", "ppoll", "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait",
+	"epoll_pwait", "epoll_pwait2", "eventfd", "eventfd2", "signalfd", "signalfd4", "timerfd_create",
+	"timerfd_settime", "timerfd_gettime", "sched_yield", "sched_getaffinity", "sched_setaffinity",
+	"sched_getparam", "sched_getscheduler", "sched_get_priority_max", "sched_get_priority_min",
+	"dup", "dup2", "dup3", "nanosleep", "clock_nanosleep", "clock_gettime", "clock_getres",
+	"gettimeofday", "time", "getitimer", "setitimer", "alarm", "getpid", "getppid", "gettid",
+	"getpgrp", "getpgid", "setpgid", "getsid", "setsid", "getuid", "geteuid", "getgid", "getegid",
+	"getresuid", "getresgid", "getgroups", "clone", "clone3", "fork", "vfork", "execve", "execveat",
+	"exit", "exit_group", "wait4", "waitid", "kill", "tgkill", "tkill", "uname", "fcntl", "flock",
+	"fsync", "fdatasync", "truncate", "ftruncate", "getdents", "getdents64", "getcwd", "chdir",
+	"fchdir", "rename", "renameat", "renameat2", "mkdir", "mkdirat", "rmdir", "creat", "link",
+	"linkat", "unlink", "unlinkat", "symlink", "symlinkat", "readlink", "readlinkat", "chmod",
+	"fchmod", "fchmodat", "chown", "fchown", "lchown", "fchownat", "umask", "getrlimit",
+	"setrlimit", "prlimit64", "getrusage", "sysinfo", "times", "prctl", "arch_prctl",
+	"set_tid_address", "set_robust_list", "get_robust_list", "futex", "futex_waitv", "rseq",
+	"getrandom", "memfd_create", "copy_file_range", "sendfile", "splice", "tee", "fadvise64",
+	"fallocate", "utime", "utimes", "utimensat", "futimesat", "getxattr", "lgetxattr", "fgetxattr",
+	"listxattr", "llistxattr", "flistxattr", "inotify_init", "inotify_init1", "inotify_add_watch",
+	"inotify_rm_watch", "pidfd_open", "pidfd_send_signal", "membarrier", "getcpu", "mknod",
+	"mknodat", "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups",
+	"capget", "capset", "socketpair", NULL,
+};
+
+static const char *const group_network[] = {
+	"socket", "connect", "bind", "listen", "accept", "accept4", "sendto", "recvfrom", "sendmsg",
+	"recvmsg", "sendmmsg", "recvmmsg", "getsockname", "getpeername", "setsockopt", "getsockopt",
+	"shutdown", "socketpair", NULL,
+};
+
+int cage_seccomp_resolve(const char *name)
+{
+	int nr = seccomp_syscall_resolve_name(name);
+
+	return nr == __NR_SCMP_ERROR || nr < 0 ? -1 : nr;
+}
+
+const char *const *cage_seccomp_group(const char *name)
+{
+	if (strcmp(name, "@basic") == 0)
+		return group_basic;
+	if (strcmp(name, "@network") == 0)
+		return group_network;
+	return NULL;
+}
+
+const struct cage_deny *cage_seccomp_fixed_set(void)
+{
+	return fixed_set;
+}
+
+bool cage_seccomp_in_fixed_set(int nr)
+{
+	for (const struct cage_deny *d = fixed_set; d->name; d++)
+		if (cage_seccomp_resolve(d->name) == nr)
+			return true;
+	return nr == cage_seccomp_resolve("ioctl") || nr == cage_seccomp_resolve("clone");
+}
+
+static void ctx_releasep(scmp_filter_ctx *ctx)
+{
+	if (*ctx)
+		seccomp_release(*ctx);
+}
+
+static scmp_filter_ctx new_filter(uint32_t def)
+{
+	scmp_filter_ctx ctx = seccomp_init(def);
+
+	if (!ctx)
+		return NULL;
+	/* Only the native architecture: a foreign one (i386, x32) kills. */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) < 0 ||
+	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) < 0 ||
+	    seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1) < 0) {
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+int cage_seccomp_install_fixed(void)
+{
+	__attribute__((cleanup(ctx_releasep))) scmp_filter_ctx ctx = new_filter(SCMP_ACT_ALLOW);
+	int r;
+
+	if (!ctx)
+		return -ENOMEM;
+	for (const struct cage_deny *d = fixed_set; d->name; d++) {
+		int nr = cage_seccomp_resolve(d->name);
+
+		if (nr < 0)
+			continue; /* not on this architecture */
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO((uint32_t)d->err), nr, 0);
+		if (r < 0)
+			return r;
+	}
+	/* The command is an unsigned int in the kernel: compare the low 32
+	 * bits so that high garbage bits cannot slip TIOCSTI through. */
+	for (size_t i = 0; i < sizeof(denied_ioctls) / sizeof(denied_ioctls[0]); i++) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, denied_ioctls[i]));
+		if (r < 0)
+			return r;
+	}
+	/* clone with any namespace flag: a new namespace is never allowed.
+	 * One rule per flag (rules are OR'ed): (flags & bit) == bit. */
+	for (unsigned bit = 0; bit < 64; bit++) {
+		unsigned long f = 1UL << bit;
+
+		if (!(CLONE_NS_FLAGS & f))
+			continue;
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, f, f));
+		if (r < 0)
+			return r;
+	}
+	return seccomp_load(ctx);
+}
+
+int cage_seccomp_install_profile(const struct cage_profile *p)
+{
+	__attribute__((cleanup(ctx_releasep))) scmp_filter_ctx ctx = NULL;
+	uint32_t def = p->seccomp_default == CAGE_SECCOMP_KILL ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_ERRNO(EPERM);
+	int r;
+
+	if (p->allow_all_syscalls)
+		return 0; /* only the fixed filter applies */
+	ctx = new_filter(def);
+	if (!ctx)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_syscalls; i++) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, p->syscalls[i], 0);
+		if (r < 0 && r != -EEXIST)
+			return r;
+	}
+	/* seccomp() itself: the fixed filter is installed after this one,
+	 * and a program may always restrict itself further. */
+	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(seccomp), 0);
+	if (r < 0 && r != -EEXIST)
+		return r;
+	/* Let the fixed set through to the fixed filter, which answers with
+	 * the errno documented for each (see the header). */
+	for (const struct cage_deny *d = fixed_set; d->name; d++) {
+		int nr = cage_seccomp_resolve(d->name);
+
+		if (nr < 0)
+			continue;
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		if (r < 0 && r != -EEXIST)
+			return r;
+	}
+	return seccomp_load(ctx);
+}
