@@ -137,7 +137,10 @@ char *cage_net_ruleset(const struct cage_profile *p)
 			"\t\tct state established,related accept\n");
 	for (size_t i = 0; i < p->n_nft; i++)
 		w += sprintf(w, "\t\t%s\n", p->nft[i]);
-	sprintf(w, "\t}\n"
+	/* Refuse loudly (connect fails at once) rather than drop silently. */
+	sprintf(w, "\t\tmeta l4proto tcp reject with tcp reset\n"
+		   "\t\treject with icmpx type admin-prohibited\n"
+		   "\t}\n"
 		   "\tchain input {\n"
 		   "\t\ttype filter hook input priority 0; policy drop;\n"
 		   "\t\tiif \"lo\" accept\n"
