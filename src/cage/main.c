@@ -117,7 +117,15 @@ int main(int argc, char **argv)
 
 	log_set_program("rempart-cage");
 	log_level_from_env();
-	/* "+": stop at the first non-option so the program's options pass. */
+	/* rempart-cage COMMAND [OPTIONS] PROFILE [-- PROGRAM ARGS]: options
+	 * may come before or after the command; "+" stops at the profile so
+	 * that the program's own options pass untouched. */
+	cmd = NULL;
+	if (argc > 1 && argv[1][0] != '-') {
+		cmd = argv[1];
+		argv++;
+		argc--;
+	}
 	while ((c = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_KEEP: {
@@ -162,23 +170,13 @@ int main(int argc, char **argv)
 			return CAGE_EXIT_SETUP;
 		}
 	}
-	if (optind + 2 > argc) {
+	if (!cmd && optind < argc)
+		cmd = argv[optind++];
+	if (!cmd || optind >= argc) {
 		usage(stderr);
 		return CAGE_EXIT_SETUP;
 	}
-	cmd = argv[optind];
-	path = argv[optind + 1];
-	optind += 2;
-	/* Options may also follow the subcommand. */
-	while (optind < argc && strcmp(argv[optind], "--") != 0 && argv[optind][0] == '-') {
-		if (strcmp(argv[optind], "--json") == 0)
-			json = true;
-		else {
-			log_error("unknown option %s after the profile", argv[optind]);
-			return CAGE_EXIT_SETUP;
-		}
-		optind++;
-	}
+	path = argv[optind++];
 
 	r = cage_profile_load(path, &p, &perr);
 	if (r < 0) {
