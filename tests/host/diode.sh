@@ -120,15 +120,26 @@ t_exit "world-readable secret key refused" 2 "mode 0600" "$D" pass --from "$W/ti
 
 # Interoperability: a sealed key made by an independent implementation
 # (PyNaCl's SealedBox = crypto_box_seal) must be what we open.
-if python3 -c 'import nacl' 2>/dev/null; then
-	python3 - "$W/sk" "$W/sealed/data.bin.rdiode" <<'EOF' && t_ok "PyNaCl opens our sealed key (crypto_box_seal compatible)" || t_fail "PyNaCl interop"
+# Debian's interpreter (python3-nacl), not whatever python3 is first in PATH.
+PY=/usr/bin/python3; [ -x $PY ] || PY=python3
+if $PY -c 'import nacl' 2>/dev/null; then
+	$PY - "$W/sk" "$W/sealed/data.bin.rdiode" "$W/ref" <<'EOF' && t_ok "PyNaCl decrypts our file (crypto_box_seal + secretstream, AAD = header)" || t_fail "PyNaCl interop"
 import sys, binascii
 from nacl.public import PrivateKey, SealedBox
+from nacl.bindings import (crypto_secretstream_xchacha20poly1305_state as State,
+    crypto_secretstream_xchacha20poly1305_init_pull as init_pull,
+    crypto_secretstream_xchacha20poly1305_pull as pull,
+    crypto_secretstream_xchacha20poly1305_TAG_FINAL as FINAL)
 sk = PrivateKey(binascii.unhexlify(open(sys.argv[1]).read().strip()))
 b = open(sys.argv[2], 'rb').read()
 assert b[:8] == b'RDIODE1\n'
 key = SealedBox(sk).decrypt(b[8:88])
-assert len(key) == 32
+st = State(); init_pull(st, b[88:112], key)
+pos, out, tag = 112, b'', None
+while pos < len(b):
+    c = b[pos:pos + 65536 + 17]; pos += len(c)
+    m, tag = pull(st, c, b[:88]); out += m
+assert tag == FINAL and out == open(sys.argv[3], 'rb').read()
 EOF
 fi
 
