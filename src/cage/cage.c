@@ -370,6 +370,8 @@ static void forward_signal(int sig)
 		kill(payload_pid, sig);
 }
 
+static struct cage_bpf bpf_fixed, bpf_profile;
+
 static __attribute__((noreturn)) void child_main(const struct cage_run *run, int gofd, int rfd)
 {
 	const struct cage_profile *p = run->profile;
@@ -399,7 +401,7 @@ static __attribute__((noreturn)) void child_main(const struct cage_run *run, int
 	r = cage_landlock_apply(p, &e);
 	if (r < 0)
 		child_fail(rfd, CAGE_EXIT_SETUP, -r, "%s", e.msg);
-	r = cage_seccomp_install_fixed();
+	r = cage_seccomp_load(&bpf_fixed);
 	if (r < 0)
 		child_fail(rfd, CAGE_EXIT_SETUP, -r, "cannot install the fixed seccomp filter");
 	if (p->cwd && chdir(p->cwd) < 0)
@@ -412,11 +414,11 @@ static __attribute__((noreturn)) void child_main(const struct cage_run *run, int
 	if (payload_pid == 0) {
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 			child_fail(rfd, CAGE_EXIT_SETUP, errno, "PR_SET_PDEATHSIG");
-		r = cage_seccomp_install_profile(p);
+		r = cage_seccomp_load(&bpf_profile);
 		if (r < 0)
 			child_fail(rfd, CAGE_EXIT_SETUP, -r, "cannot install the profile's seccomp filter");
-		/* Installed last: its errno wins for the fixed set (seccomp.h). */
-		r = cage_seccomp_install_fixed();
+		/* Installed last: its errno wins for the fixed set (filter.h). */
+		r = cage_seccomp_load(&bpf_fixed);
 		if (r < 0)
 			child_fail(rfd, CAGE_EXIT_SETUP, -r, "cannot install the fixed seccomp filter");
 		environ = envp;
@@ -467,9 +469,17 @@ int cage_run(const struct cage_run *run, int *status, int *stage, struct cage_er
 	int r;
 
 	*stage = CAGE_EXIT_SETUP;
+	/* Compile the filters before anything exists: a failure costs nothing. */
+	r = cage_seccomp_compile_fixed(&bpf_fixed);
+	if (r == 0)
+		r = cage_seccomp_compile_profile(run->profile, &bpf_profile);
+	if (r < 0) {
+		cage_bpf_free(&bpf_fixed);
+		return cage_err_set(e, r, "cannot compile the seccomp filters: %s", strerror(-r));
+	}
 	r = cage_cgroup_create(run->profile, run->cgroup_parent, run->cgroup_delegated, &cg, e);
 	if (r < 0)
-		return r;
+		goto out;
 	if (pipe2(gopipe, O_CLOEXEC) < 0 || pipe2(rpipe, O_CLOEXEC) < 0) {
 		r = cage_err_set(e, -errno, "pipe: %s", strerror(errno));
 		goto out;
@@ -542,5 +552,7 @@ out:
 			close(rpipe[i]);
 	}
 	cage_cgroup_destroy(&cg);
+	cage_bpf_free(&bpf_fixed);
+	cage_bpf_free(&bpf_profile);
 	return r;
 }

@@ -5,7 +5,15 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "profile.h"
 
@@ -164,13 +172,10 @@ static scmp_filter_ctx new_filter(uint32_t def)
 	return ctx;
 }
 
-int cage_seccomp_install_fixed(void)
+static int build_fixed(scmp_filter_ctx ctx)
 {
-	__attribute__((cleanup(ctx_releasep))) scmp_filter_ctx ctx = new_filter(SCMP_ACT_ALLOW);
 	int r;
 
-	if (!ctx)
-		return -ENOMEM;
 	for (const struct cage_deny *d = fixed_set; d->name; d++) {
 		int nr = cage_seccomp_resolve(d->name);
 
@@ -200,15 +205,68 @@ int cage_seccomp_install_fixed(void)
 		if (r < 0)
 			return r;
 	}
-	return seccomp_load(ctx);
+	return 0;
 }
 
-int cage_seccomp_install_profile(const struct cage_profile *p)
+/* libseccomp 2.5 exports only to a descriptor: go through a memfd. */
+static int export(scmp_filter_ctx ctx, struct cage_bpf *out)
+{
+	int fd = (int)memfd_create("cage-bpf", MFD_CLOEXEC);
+	struct stat st;
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = seccomp_export_bpf(ctx, fd);
+	if (r == 0 && fstat(fd, &st) < 0)
+		r = -errno;
+	if (r == 0 && (st.st_size <= 0 || st.st_size % (off_t)sizeof(struct sock_filter) != 0 ||
+		       st.st_size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS))
+		r = -E2BIG;
+	if (r == 0) {
+		out->insns = malloc((size_t)st.st_size);
+		if (!out->insns)
+			r = -ENOMEM;
+		else if (pread(fd, out->insns, (size_t)st.st_size, 0) != st.st_size)
+			r = -EIO;
+		out->len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
+	}
+	close(fd);
+	if (r < 0)
+		cage_bpf_free(out);
+	return r;
+}
+
+int cage_seccomp_compile_fixed(struct cage_bpf *out)
+{
+	__attribute__((cleanup(ctx_releasep))) scmp_filter_ctx ctx = new_filter(SCMP_ACT_ALLOW);
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!ctx)
+		return -ENOMEM;
+	r = build_fixed(ctx);
+	return r < 0 ? r : export(ctx, out);
+}
+
+int cage_seccomp_export_fixed(int fd)
+{
+	__attribute__((cleanup(ctx_releasep))) scmp_filter_ctx ctx = new_filter(SCMP_ACT_ALLOW);
+	int r;
+
+	if (!ctx)
+		return -ENOMEM;
+	r = build_fixed(ctx);
+	return r < 0 ? r : seccomp_export_bpf(ctx, fd);
+}
+
+int cage_seccomp_compile_profile(const struct cage_profile *p, struct cage_bpf *out)
 {
 	__attribute__((cleanup(ctx_releasep))) scmp_filter_ctx ctx = NULL;
 	uint32_t def = p->seccomp_default == CAGE_SECCOMP_KILL ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_ERRNO(EPERM);
 	int r;
 
+	memset(out, 0, sizeof(*out));
 	if (p->allow_all_syscalls)
 		return 0; /* only the fixed filter applies */
 	ctx = new_filter(def);
@@ -235,5 +293,47 @@ int cage_seccomp_install_profile(const struct cage_profile *p)
 		if (r < 0 && r != -EEXIST)
 			return r;
 	}
-	return seccomp_load(ctx);
+	return export(ctx, out);
+}
+
+int cage_seccomp_load(const struct cage_bpf *b)
+{
+	struct sock_fprog prog = { .len = b->len, .filter = b->insns };
+
+	if (!b->insns || b->len == 0)
+		return 0;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		return -errno;
+	return 0;
+}
+
+void cage_bpf_free(struct cage_bpf *b)
+{
+	free(b->insns);
+	b->insns = NULL;
+	b->len = 0;
+}
+
+int cage_seccomp_install_fixed(void)
+{
+	struct cage_bpf b;
+	int r = cage_seccomp_compile_fixed(&b);
+
+	if (r == 0)
+		r = cage_seccomp_load(&b);
+	cage_bpf_free(&b);
+	return r;
+}
+
+int cage_seccomp_install_profile(const struct cage_profile *p)
+{
+	struct cage_bpf b;
+	int r = cage_seccomp_compile_profile(p, &b);
+
+	if (r == 0)
+		r = cage_seccomp_load(&b);
+	cage_bpf_free(&b);
+	return r;
 }

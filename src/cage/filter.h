@@ -30,6 +30,24 @@ const struct cage_deny *cage_seccomp_fixed_set(void);
 /* True if nr is handled by the fixed set (unconditionally or by argument). */
 bool cage_seccomp_in_fixed_set(int nr);
 
+/* A compiled filter (struct sock_filter[]), built before the cage is
+ * created and loaded in it with seccomp(2) directly. */
+struct sock_filter;
+struct cage_bpf {
+	struct sock_filter *insns;
+	unsigned short len; /* 0: no filter */
+};
+
+int cage_seccomp_compile_fixed(struct cage_bpf *out);
+/* len 0 for "@all" (only the fixed filter applies). */
+int cage_seccomp_compile_profile(const struct cage_profile *p, struct cage_bpf *out);
+/* Sets no_new_privs and installs b in the calling thread. */
+int cage_seccomp_load(const struct cage_bpf *b);
+void cage_bpf_free(struct cage_bpf *b);
+
 /* Build and install the filters in the calling thread. 0 or negative errno. */
 int cage_seccomp_install_fixed(void);
 int cage_seccomp_install_profile(const struct cage_profile *p);
+/* Writes the fixed filter as raw BPF (struct sock_filter[]), the format
+ * bwrap --seccomp reads: the benchmark gives both launchers the same set. */
+int cage_seccomp_export_fixed(int fd);

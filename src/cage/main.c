@@ -24,6 +24,7 @@ static void usage(FILE *f)
 	fputs("Usage:\n"
 	      "  rempart-cage run [OPTIONS] PROFILE -- PROGRAM [ARGS...]\n"
 	      "  rempart-cage check [--json] PROFILE\n"
+	      "  rempart-cage export-bpf > FILE     (the fixed deny set as raw BPF, for bwrap --seccomp)\n"
 	      "\n"
 	      "Runs PROGRAM in a cage described by PROFILE (docs/cage.md): new mount, pid,\n"
 	      "ipc, uts, cgroup and network namespaces, a tmpfs root with read-only binds,\n"
@@ -172,6 +173,12 @@ int main(int argc, char **argv)
 	}
 	if (!cmd && optind < argc)
 		cmd = argv[optind++];
+	if (cmd && strcmp(cmd, "export-bpf") == 0) {
+		r = cage_seccomp_export_fixed(STDOUT_FILENO);
+		if (r < 0)
+			log_errno(LOG_LVL_ERROR, r, "cannot export the fixed seccomp filter");
+		return r < 0 ? CAGE_EXIT_SETUP : 0;
+	}
 	if (!cmd || optind >= argc) {
 		usage(stderr);
 		return CAGE_EXIT_SETUP;
