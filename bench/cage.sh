@@ -4,7 +4,8 @@
 # comparable isolation (every namespace, read-only /usr, a fresh /proc and
 # minimal /dev, a tmpfs /tmp, a seccomp filter: the same fixed deny set,
 # exported by rempart-cage), in the same run, N runs each, interleaved.
-# Prints the mean time per start and the ratio cage / bwrap. Target <= 1.0x.
+# Prints the median and mean time per start and the ratio of the medians,
+# cage / bwrap. Target <= 1.0x.
 # rempart-cage does more per start (cgroup v2 subtree created and removed,
 # Landlock, the profile's allow-list filter on top, capability drop).
 # Usage (root): bench/cage.sh [BUILD_DIR] [RUNS]
@@ -40,13 +41,17 @@ bw() {
 cage && bw || { echo "a launcher failed to run /bin/true" >&2; exit 1; }
 
 now() { date +%s%N; }
-tc=0 tb=0
+: > "$tmp/c"; : > "$tmp/b"
 for _ in $(seq "$RUNS"); do
-	s=$(now); cage; e=$(now); tc=$((tc + e - s))
-	s=$(now); bw; e=$(now); tb=$((tb + e - s))
+	s=$(now); cage; e=$(now); echo $((e - s)) >> "$tmp/c"
+	s=$(now); bw; e=$(now); echo $((e - s)) >> "$tmp/b"
 done
-mc=$(awk -v t=$tc -v n="$RUNS" 'BEGIN{printf "%.2f", t / n / 1e6}')
-mb=$(awk -v t=$tb -v n="$RUNS" 'BEGIN{printf "%.2f", t / n / 1e6}')
-ratio=$(awk -v a=$tc -v b=$tb 'BEGIN{printf "%.2f", a / b}')
-echo "start+exit of /bin/true, mean of $RUNS on $(nproc) cores: rempart-cage ${mc} ms, bwrap ${mb} ms"
-echo "ratio (rempart-cage / bwrap): ${ratio}x  (target <= 1.00x)"
+# Median and mean per start (the machine is shared: the median resists
+# the outliers other load causes; the ratio is taken on medians).
+stats() { sort -n "$1" | awk '{v[NR]=$1; t+=$1} END{printf "%.2f %.2f\n", v[int((NR+1)/2)]/1e6, t/NR/1e6}'; }
+read -r medc meanc < <(stats "$tmp/c")
+read -r medb meanb < <(stats "$tmp/b")
+ratio=$(awk -v a="$medc" -v b="$medb" 'BEGIN{printf "%.2f", a / b}')
+echo "start+exit of /bin/true, $RUNS runs interleaved on $(nproc) cores (median / mean):"
+echo "  rempart-cage ${medc} / ${meanc} ms, bwrap ${medb} / ${meanb} ms"
+echo "ratio (rempart-cage / bwrap, medians): ${ratio}x  (target <= 1.00x)"

@@ -382,8 +382,9 @@ static __attribute__((noreturn)) void child_main(const struct cage_run *run, int
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		child_fail(rfd, CAGE_EXIT_SETUP, errno, "PR_SET_PDEATHSIG");
-	/* Wait for the launcher (network set up); EOF means it died. */
-	if (read(gofd, &go, 1) != 1)
+	/* With a network, wait for the launcher to plug the veth in; EOF
+	 * means it died. Without one there is nothing to wait for. */
+	if (p->net == CAGE_NET_LEVEL && read(gofd, &go, 1) != 1)
 		_exit(CAGE_EXIT_SETUP);
 	close(gofd);
 
@@ -401,9 +402,6 @@ static __attribute__((noreturn)) void child_main(const struct cage_run *run, int
 	r = cage_landlock_apply(p, &e);
 	if (r < 0)
 		child_fail(rfd, CAGE_EXIT_SETUP, -r, "%s", e.msg);
-	r = cage_seccomp_load(&bpf_fixed);
-	if (r < 0)
-		child_fail(rfd, CAGE_EXIT_SETUP, -r, "cannot install the fixed seccomp filter");
 	if (p->cwd && chdir(p->cwd) < 0)
 		child_fail(rfd, CAGE_EXIT_SETUP, errno, "cannot enter %s", p->cwd);
 	build_env(p, envp, ARRAY_SIZE(envp));
@@ -427,6 +425,12 @@ static __attribute__((noreturn)) void child_main(const struct cage_run *run, int
 			   "cannot execute %s in the cage", run->argv[0]);
 	}
 	close(rfd);
+	/* pid 1 itself: the fixed set too (after the fork, so that the
+	 * program carries two filters, not three). */
+	if (cage_seccomp_load(&bpf_fixed) < 0) {
+		kill(payload_pid, SIGKILL);
+		_exit(CAGE_EXIT_SETUP);
+	}
 
 	struct sigaction sa = { .sa_handler = forward_signal };
 	sigaction(SIGTERM, &sa, NULL);
@@ -470,9 +474,9 @@ int cage_run(const struct cage_run *run, int *status, int *stage, struct cage_er
 
 	*stage = CAGE_EXIT_SETUP;
 	/* Compile the filters before anything exists: a failure costs nothing. */
-	r = cage_seccomp_compile_fixed(&bpf_fixed);
+	r = cage_seccomp_compile_fixed_cached(run->bpf_cache, &bpf_fixed);
 	if (r == 0)
-		r = cage_seccomp_compile_profile(run->profile, &bpf_profile);
+		r = cage_seccomp_compile_profile_cached(run->profile, run->bpf_cache, &bpf_profile);
 	if (r < 0) {
 		cage_bpf_free(&bpf_fixed);
 		return cage_err_set(e, r, "cannot compile the seccomp filters: %s", strerror(-r));
@@ -518,7 +522,7 @@ int cage_run(const struct cage_run *run, int *status, int *stage, struct cage_er
 		waitpid(pid, NULL, 0);
 		goto restore;
 	}
-	if (write(gopipe[1], "g", 1) != 1) {
+	if (run->profile->net == CAGE_NET_LEVEL && write(gopipe[1], "g", 1) != 1) {
 		r = cage_err_set(e, -errno, "cannot start the cage: %s", strerror(errno));
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);

@@ -18,6 +18,7 @@ struct cage_run {
 	size_t n_keep_fds;
 	const char *cgroup_parent;        /* relative to the cgroup2 mount; NULL: rempart.slice */
 	bool cgroup_delegated;            /* use our own (systemd-delegated) cgroup as the parent */
+	const char *bpf_cache;            /* compiled-filter cache directory, NULL: none */
 };
 
 /* Exit statuses of rempart-cage itself (the program's own otherwise). */

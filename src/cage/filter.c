@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "filter.h"
 
+#include "config.h"
+
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <string.h>
@@ -15,6 +19,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cleanup.h"
+#include "fileio.h"
 #include "profile.h"
 
 #define CLONE_NS_FLAGS                                                                          \
@@ -166,6 +172,11 @@ static scmp_filter_ctx new_filter(uint32_t def)
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) < 0 ||
 	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) < 0 ||
 	    seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1) < 0) {
+		seccomp_release(ctx);
+		return NULL;
+	}
+	/* A binary tree rather than a linear list: long allow-lists stay cheap per call. */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 1) < 0) {
 		seccomp_release(ctx);
 		return NULL;
 	}
@@ -336,4 +347,140 @@ int cage_seccomp_install_profile(const struct cage_profile *p)
 		r = cage_seccomp_load(&b);
 	cage_bpf_free(&b);
 	return r;
+}
+
+/* Cache of compiled filters. libseccomp needs ~2 ms of CPU to compile a
+ * 250-call allow-list; the result depends only on the parameters below
+ * (the list, the default action, libseccomp's version and ours). A cache
+ * file holds those parameters in full, then the BPF: a hit requires an
+ * exact match, so the file name (a 64-bit FNV-1a of the parameters) only
+ * has to spread files, not to resist collisions. The directory is root's
+ * (0700, on a tmpfs such as /run); a file with the wrong owner, mode or
+ * shape is ignored and the filter compiled again, never trusted. */
+struct cache_params {
+	char tag[32];
+	int32_t kind, major, minor, micro, def, n;
+	int32_t syscalls[CAGE_MAX_SYSCALLS];
+};
+
+static void cache_params(const struct cage_profile *p, int kind, struct cache_params *cp)
+{
+	const struct scmp_version *v = seccomp_version();
+
+	memset(cp, 0, sizeof(*cp));
+	snprintf(cp->tag, sizeof(cp->tag), "rempart-bpf1 %s", REMPART_VERSION);
+	cp->kind = kind;
+	cp->major = v ? (int32_t)v->major : 0;
+	cp->minor = v ? (int32_t)v->minor : 0;
+	cp->micro = v ? (int32_t)v->micro : 0;
+	if (p) {
+		cp->def = (int32_t)p->seccomp_default;
+		cp->n = (int32_t)p->n_syscalls;
+		for (size_t i = 0; i < p->n_syscalls; i++)
+			cp->syscalls[i] = p->syscalls[i];
+	}
+}
+
+static uint64_t fnv1a(const void *buf, size_t n)
+{
+	const uint8_t *b = buf;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static int cache_dir_ok(const char *dir)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 077))
+		return -EPERM;
+	return 0;
+}
+
+static void cache_path(const char *dir, const struct cache_params *cp, char *path, size_t n)
+{
+	snprintf(path, n, "%s/%016llx.bpf", dir, (unsigned long long)fnv1a(cp, sizeof(*cp)));
+}
+
+static int cache_get(const char *dir, const struct cache_params *cp, struct cage_bpf *out)
+{
+	char path[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ struct cache_params *have = NULL;
+	struct stat st;
+	off_t body;
+
+	if (cache_dir_ok(dir) < 0)
+		return -ENOENT;
+	cache_path(dir, cp, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -ENOENT;
+	body = st.st_size - (off_t)sizeof(*cp);
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 077) || body <= 0 ||
+	    body % (off_t)sizeof(struct sock_filter) != 0 || body / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return -EINVAL;
+	have = malloc(sizeof(*have));
+	if (!have)
+		return -ENOMEM;
+	if (pread(fd, have, sizeof(*have), 0) != (ssize_t)sizeof(*have) || memcmp(have, cp, sizeof(*cp)) != 0)
+		return -ESTALE;
+	out->insns = malloc((size_t)body);
+	if (!out->insns)
+		return -ENOMEM;
+	if (pread(fd, out->insns, (size_t)body, sizeof(*cp)) != body) {
+		cage_bpf_free(out);
+		return -EIO;
+	}
+	out->len = (unsigned short)(body / (off_t)sizeof(struct sock_filter));
+	return 0;
+}
+
+static void cache_put(const char *dir, const struct cache_params *cp, const struct cage_bpf *b)
+{
+	char path[PATH_MAX];
+	size_t blen = (size_t)b->len * sizeof(struct sock_filter);
+	_cleanup_free_ uint8_t *buf = malloc(sizeof(*cp) + blen);
+
+	if (!buf || (mkdir(dir, 0700) < 0 && errno != EEXIST) || cache_dir_ok(dir) < 0)
+		return;
+	memcpy(buf, cp, sizeof(*cp));
+	memcpy(buf + sizeof(*cp), b->insns, blen);
+	cache_path(dir, cp, path, sizeof(path));
+	(void)write_file_atomic(path, buf, sizeof(*cp) + blen, 0600);
+}
+
+static int compile_cached(const struct cage_profile *p, const char *dir, struct cage_bpf *out)
+{
+	_cleanup_free_ struct cache_params *cp = NULL;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (p && p->allow_all_syscalls)
+		return 0;
+	cp = dir ? malloc(sizeof(*cp)) : NULL;
+	if (!cp)
+		return p ? cage_seccomp_compile_profile(p, out) : cage_seccomp_compile_fixed(out);
+	cache_params(p, p ? 2 : 1, cp);
+	if (cache_get(dir, cp, out) == 0)
+		return 0;
+	r = p ? cage_seccomp_compile_profile(p, out) : cage_seccomp_compile_fixed(out);
+	if (r == 0)
+		cache_put(dir, cp, out);
+	return r;
+}
+
+int cage_seccomp_compile_fixed_cached(const char *cachedir, struct cage_bpf *out)
+{
+	return compile_cached(NULL, cachedir, out);
+}
+
+int cage_seccomp_compile_profile_cached(const struct cage_profile *p, const char *cachedir, struct cage_bpf *out)
+{
+	return compile_cached(p, cachedir, out);
 }

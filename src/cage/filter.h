@@ -41,6 +41,12 @@ struct cage_bpf {
 int cage_seccomp_compile_fixed(struct cage_bpf *out);
 /* len 0 for "@all" (only the fixed filter applies). */
 int cage_seccomp_compile_profile(const struct cage_profile *p, struct cage_bpf *out);
+/* The same, through a cache directory of compiled filters (root's, mode
+ * 0700; NULL: no cache). A cached file with the wrong owner, mode or size
+ * is ignored and the filter compiled again. */
+#define CAGE_BPF_CACHE_DIR "/run/rempart-cage"
+int cage_seccomp_compile_fixed_cached(const char *cachedir, struct cage_bpf *out);
+int cage_seccomp_compile_profile_cached(const struct cage_profile *p, const char *cachedir, struct cage_bpf *out);
 /* Sets no_new_privs and installs b in the calling thread. */
 int cage_seccomp_load(const struct cage_bpf *b);
 void cage_bpf_free(struct cage_bpf *b);

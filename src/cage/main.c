@@ -35,6 +35,7 @@ static void usage(FILE *f)
 	      "  --keep-fd N            let descriptor N through (besides 0, 1, 2); repeatable\n"
 	      "  --cgroup-parent PATH   parent cgroup below the cgroup2 mount (default rempart.slice)\n"
 	      "  --cgroup-delegated     use our own cgroup as the parent (systemd Delegate=yes)\n"
+	      "  --no-cache             compile the seccomp filters, do not use " CAGE_BPF_CACHE_DIR "\n"
 	      "  --json                 check: machine-readable output\n"
 	      "  -v, --verbose          debug messages\n"
 	      "  -h, --help             this help\n"
@@ -97,12 +98,13 @@ static void print_check(const struct cage_profile *p, bool json)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_VERSION = 256, OPT_KEEP, OPT_CGP, OPT_CGD, OPT_JSON };
+	enum { OPT_VERSION = 256, OPT_KEEP, OPT_CGP, OPT_CGD, OPT_JSON, OPT_NOCACHE };
 	static const struct option longopts[] = {
 		{ "keep-fd", required_argument, NULL, OPT_KEEP },
 		{ "cgroup-parent", required_argument, NULL, OPT_CGP },
 		{ "cgroup-delegated", no_argument, NULL, OPT_CGD },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "no-cache", no_argument, NULL, OPT_NOCACHE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -112,7 +114,7 @@ int main(int argc, char **argv)
 	struct cage_profile p;
 	struct cage_parse_error perr;
 	struct cage_err e = { { 0 } };
-	bool json = false;
+	bool json = false, no_cache = false;
 	const char *cmd, *path;
 	int c, r, status = 0, stage;
 
@@ -156,6 +158,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_JSON:
 			json = true;
+			break;
+		case OPT_NOCACHE:
+			no_cache = true;
 			break;
 		case 'v':
 			log_set_level(LOG_LVL_DEBUG);
@@ -217,6 +222,7 @@ int main(int argc, char **argv)
 		return CAGE_EXIT_SETUP;
 	}
 	run.profile = &p;
+	run.bpf_cache = no_cache ? NULL : CAGE_BPF_CACHE_DIR;
 	run.argv = argv + optind + 1;
 	r = cage_run(&run, &status, &stage, &e);
 	cage_profile_free(&p);

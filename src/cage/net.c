@@ -2,44 +2,21 @@
 #include "net.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
-#include <netlink/netlink.h>
-#include <netlink/route/addr.h>
-#include <netlink/route/link.h>
-#include <netlink/route/link/veth.h>
-#include <netlink/route/route.h>
-#include <nftables/libnftables.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fileio.h"
 #include "profile.h"
-
-DEFINE_POINTER_CLEANUP(struct nl_sock, nl_socket_free)
-DEFINE_POINTER_CLEANUP(struct rtnl_link, rtnl_link_put)
-DEFINE_POINTER_CLEANUP(struct rtnl_addr, rtnl_addr_put)
-DEFINE_POINTER_CLEANUP(struct rtnl_route, rtnl_route_put)
-DEFINE_POINTER_CLEANUP(struct nl_addr, nl_addr_put)
-DEFINE_POINTER_CLEANUP(struct nft_ctx, nft_ctx_free)
-
-static int nl_to_errno(int nlerr)
-{
-	switch (-nlerr) {
-	case NLE_EXIST: return -EEXIST;
-	case NLE_NOMEM: return -ENOMEM;
-	case NLE_PERM: return -EPERM;
-	case NLE_OBJ_NOTFOUND: case NLE_NODEV: return -ENODEV;
-	case NLE_INVAL: return -EINVAL;
-	default: return -EIO;
-	}
-}
 
 static int lo_up(void)
 {
@@ -54,68 +31,6 @@ static int lo_up(void)
 	ifr.ifr_flags |= IFF_UP;
 	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
 		return -errno;
-	return 0;
-}
-
-static int link_up_addr(struct nl_sock *sk, const char *ifname, const char *cidr, struct cage_err *e)
-{
-	_cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
-	_cleanup_(rtnl_link_putp) struct rtnl_link *change = NULL;
-	_cleanup_(rtnl_addr_putp) struct rtnl_addr *addr = NULL;
-	_cleanup_(nl_addr_putp) struct nl_addr *local = NULL;
-	int r;
-
-	r = rtnl_link_get_kernel(sk, 0, ifname, &link);
-	if (r < 0)
-		return cage_err_set(e, nl_to_errno(r), "interface %s not found: %s", ifname, nl_geterror(r));
-	r = nl_addr_parse(cidr, AF_INET, &local);
-	if (r < 0)
-		return cage_err_set(e, -EINVAL, "bad address %s", cidr);
-	addr = rtnl_addr_alloc();
-	change = rtnl_link_alloc();
-	if (!addr || !change)
-		return -ENOMEM;
-	rtnl_addr_set_ifindex(addr, rtnl_link_get_ifindex(link));
-	r = rtnl_addr_set_local(addr, local);
-	if (r >= 0)
-		r = rtnl_addr_add(sk, addr, 0);
-	if (r < 0)
-		return cage_err_set(e, nl_to_errno(r), "cannot add %s to %s: %s", cidr, ifname, nl_geterror(r));
-	rtnl_link_set_flags(change, IFF_UP);
-	r = rtnl_link_change(sk, link, change, 0);
-	if (r < 0)
-		return cage_err_set(e, nl_to_errno(r), "cannot bring %s up: %s", ifname, nl_geterror(r));
-	return 0;
-}
-
-static int default_route(struct nl_sock *sk, const char *ifname, const char *gw, struct cage_err *e)
-{
-	_cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
-	_cleanup_(rtnl_route_putp) struct rtnl_route *route = NULL;
-	_cleanup_(nl_addr_putp) struct nl_addr *dst = NULL, *via = NULL;
-	struct rtnl_nexthop *nh;
-	int r;
-
-	r = rtnl_link_get_kernel(sk, 0, ifname, &link);
-	if (r < 0)
-		return cage_err_set(e, nl_to_errno(r), "interface %s not found", ifname);
-	if (nl_addr_parse("0.0.0.0/0", AF_INET, &dst) < 0 || nl_addr_parse(gw, AF_INET, &via) < 0)
-		return -EINVAL;
-	route = rtnl_route_alloc();
-	nh = rtnl_route_nh_alloc();
-	if (!route || !nh) {
-		if (nh)
-			rtnl_route_nh_free(nh);
-		return -ENOMEM;
-	}
-	rtnl_route_set_family(route, AF_INET);
-	rtnl_route_set_dst(route, dst);
-	rtnl_route_nh_set_ifindex(nh, rtnl_link_get_ifindex(link));
-	rtnl_route_nh_set_gateway(nh, via);
-	rtnl_route_add_nexthop(route, nh);
-	r = rtnl_route_add(sk, route, NLM_F_CREATE);
-	if (r < 0)
-		return cage_err_set(e, nl_to_errno(r), "cannot add a default route via %s: %s", gw, nl_geterror(r));
 	return 0;
 }
 
@@ -150,27 +65,66 @@ char *cage_net_ruleset(const struct cage_profile *p)
 	return buf;
 }
 
-static int apply_nft(const struct cage_profile *p, struct cage_err *e)
+/* The helper sits next to our own executable. */
+static int helper_path(char *out, size_t n)
 {
-	_cleanup_(nft_ctx_freep) struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
-	_cleanup_free_ char *rules = cage_net_ruleset(p);
-	const char *msg;
+	ssize_t l = readlink("/proc/self/exe", out, n - 32);
+	char *slash;
 
-	if (!nft || !rules)
-		return -ENOMEM;
-	if (nft_ctx_buffer_error(nft) < 0)
-		return -ENOMEM;
-	if (nft_run_cmd_from_buffer(nft, rules) != 0) {
-		msg = nft_ctx_get_error_buffer(nft);
-		return cage_err_set(e, -EINVAL, "nftables refused the profile's rules: %.200s",
-				    msg ? msg : "(no message)");
+	if (l < 0)
+		return -errno;
+	out[l] = '\0';
+	slash = strrchr(out, '/');
+	if (!slash)
+		return -ENOENT;
+	strcpy(slash + 1, "rempart-cage-net");
+	return 0;
+}
+
+/* Runs the helper with argv, feeding input (may be NULL) on its stdin. */
+static int spawn_helper(char *const *argv, const char *input, struct cage_err *e)
+{
+	char path[PATH_MAX];
+	int in[2] = { -1, -1 }, status, r;
+	pid_t pid;
+
+	r = helper_path(path, sizeof(path));
+	if (r < 0)
+		return cage_err_set(e, r, "cannot locate rempart-cage-net: %s", strerror(-r));
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(in[0]);
+		close(in[1]);
+		return r;
 	}
+	if (pid == 0) {
+		char *envp[] = { NULL };
+
+		if (dup2(in[0], 0) < 0)
+			_exit(126);
+		syscall(SYS_close_range, 3, ~0U, 0);
+		execve(path, argv, envp);
+		_exit(127);
+	}
+	close(in[0]);
+	if (input)
+		(void)write_full(in[1], input, strlen(input));
+	close(in[1]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return cage_err_set(e, -EIO, "%s %s failed (status 0x%x, its message is above)", path, argv[1],
+				    (unsigned)status);
 	return 0;
 }
 
 int cage_net_child_setup(const struct cage_profile *p, struct cage_err *e)
 {
-	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+	_cleanup_free_ char *rules = NULL;
 	int r;
 
 	r = lo_up();
@@ -178,72 +132,21 @@ int cage_net_child_setup(const struct cage_profile *p, struct cage_err *e)
 		return cage_err_set(e, r, "cannot bring lo up: %s", strerror(-r));
 	if (p->net != CAGE_NET_LEVEL)
 		return 0;
-	sk = nl_socket_alloc();
-	if (!sk)
+	rules = cage_net_ruleset(p);
+	if (!rules)
 		return -ENOMEM;
-	r = nl_connect(sk, NETLINK_ROUTE);
-	if (r < 0)
-		return cage_err_set(e, nl_to_errno(r), "netlink: %s", nl_geterror(r));
-	r = link_up_addr(sk, "eth0", p->net_addr, e);
-	if (r < 0)
-		return r;
-	if (p->net_gateway) {
-		r = default_route(sk, "eth0", p->net_gateway, e);
-		if (r < 0)
-			return r;
-	}
-	return apply_nft(p, e);
+	char *argv[] = { (char *)"rempart-cage-net", (char *)"inside", p->net_addr,
+			 p->net_gateway ? p->net_gateway : (char *)"-", NULL };
+	return spawn_helper(argv, rules, e);
 }
 
 int cage_net_parent_setup(const struct cage_profile *p, pid_t cage_pid, struct cage_err *e)
 {
-	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
-	_cleanup_(rtnl_link_putp) struct rtnl_link *veth = NULL;
-	_cleanup_close_ int self = -1, level = -1;
-	char path[PATH_MAX], host_if[IFNAMSIZ];
-	struct rtnl_link *peer;
-	int r, r2;
+	char pid[32];
 
 	if (p->net != CAGE_NET_LEVEL)
 		return 0;
-	snprintf(path, sizeof(path), "/run/netns/rempart-%s", p->net_level);
-	level = open(path, O_RDONLY | O_CLOEXEC);
-	if (level < 0)
-		return cage_err_set(e, -errno, "the level's network namespace %s is missing (%s); the level's "
-				    "unit creates it (ip netns add rempart-%s)",
-				    path, strerror(errno), p->net_level);
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
-		return -errno;
-	if (setns(level, CLONE_NEWNET) < 0)
-		return cage_err_set(e, -errno, "cannot enter %s: %s", path, strerror(errno));
-
-	snprintf(host_if, sizeof(host_if), "rc%d", (int)cage_pid);
-	sk = nl_socket_alloc();
-	veth = rtnl_link_veth_alloc();
-	if (!sk || !veth) {
-		r = -ENOMEM;
-		goto back;
-	}
-	r = nl_connect(sk, NETLINK_ROUTE);
-	if (r < 0) {
-		r = cage_err_set(e, nl_to_errno(r), "netlink: %s", nl_geterror(r));
-		goto back;
-	}
-	rtnl_link_set_name(veth, host_if);
-	peer = rtnl_link_veth_get_peer(veth);
-	rtnl_link_set_name(peer, "eth0");
-	rtnl_link_set_ns_pid(peer, cage_pid);
-	rtnl_link_put(peer);
-	r = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL);
-	if (r < 0) {
-		r = cage_err_set(e, nl_to_errno(r), "cannot create veth %s/eth0: %s", host_if, nl_geterror(r));
-		goto back;
-	}
-	r = link_up_addr(sk, host_if, p->net_peer, e);
-back:
-	r2 = setns(self, CLONE_NEWNET);
-	if (r2 < 0 && r >= 0)
-		r = cage_err_set(e, -errno, "cannot return to the launcher's network namespace");
-	return r;
+	snprintf(pid, sizeof(pid), "%d", (int)cage_pid);
+	char *argv[] = { (char *)"rempart-cage-net", (char *)"veth", p->net_level, pid, p->net_peer, NULL };
+	return spawn_helper(argv, NULL, e);
 }
