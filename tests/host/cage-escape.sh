@@ -225,4 +225,30 @@ else
 	t_fail "cannot create network namespace $NETNS"
 fi
 
+# --- the shipped level profiles (products/rempart/cages) ---------------
+# Paths of the image mapped onto the test tree; limits this host's cgroup2
+# cannot enforce are dropped (their refusal is tested above).
+for lvl in high low; do
+	uid=$(sed -n 's/^uid = //p' "$ROOT/products/rempart/cages/$lvl.profile")
+	mkdir -p "$W/levels/$lvl/home"; chown "$uid:$uid" "$W/levels/$lvl/home"
+	sed -e "s|/usr/share/rempart/levels|$ROOT/products/rempart/levels|; s|/var/lib/rempart/levels|$W/levels|" \
+		-e "s|^net-level = low|net-level = tesc|" "$ROOT/products/rempart/cages/$lvl.profile" > "$W/$lvl.profile"
+	for c in memory pids cpu; do
+		grep -qw $c "$CG2/cgroup.controllers" 2>/dev/null || sed -i "/^$c-/d" "$W/$lvl.profile"
+	done
+done
+out=$("$CAGE" run "$W/high.profile" -- /bin/sh -c 'id -un; id -u; ip -o link | wc -l; touch ~/x && echo home-ok' 2>&1)
+[ "$(tr '\n' ' ' <<<"$out")" = "user 60200 1 home-ok " ] && t_ok "shipped high profile: own account, no network, writable home" ||
+	{ t_fail "shipped high profile"; sed 's/^/#   /' <<<"$out"; }
+if ip netns add $NETNS 2>/dev/null; then
+	ip netns exec $NETNS ip link set lo up
+	out=$("$CAGE" run "$W/low.profile" -- /bin/sh -c 'id -u; ip -o -4 addr show eth0 | grep -o "inet [0-9./]*"; cat /etc/resolv.conf; echo x 2>/dev/null >/dev/tcp/10.77.1.1/22 || echo ssh-refused' 2>&1)
+	ip netns del $NETNS
+	if grep -qx 60100 <<<"$out" && grep -q 'inet 10.77.1.2/24' <<<"$out" && grep -q 'nameserver 10.77.1.1' <<<"$out"; then
+		t_ok "shipped low profile: own account, eth0 10.77.1.2/24 in the level namespace, level resolver"
+	else
+		t_fail "shipped low profile"; sed 's/^/#   /' <<<"$out"
+	fi
+fi
+
 t_done

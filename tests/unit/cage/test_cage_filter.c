@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -160,6 +161,56 @@ static void test_landlock(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+static void test_cache(void **state)
+{
+	char dir[] = "/tmp/rempart-bpf-cache.XXXXXX", cmd[128];
+	const char *text = "name = t\nuid = 1000\ngid = 1000\nsyscalls = @basic\n";
+	struct cage_profile p;
+	struct cage_parse_error e;
+	struct cage_bpf direct, first, again;
+	int files;
+	FILE *f;
+
+	if (geteuid() != 0)
+		skip(); /* the cache only trusts root-owned files */
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(cage_profile_parse(text, strlen(text), &p, &e), 0);
+	assert_int_equal(cage_seccomp_compile_profile(&p, &direct), 0);
+	assert_int_equal(cage_seccomp_compile_profile_cached(&p, dir, &first), 0);
+	assert_int_equal(first.len, direct.len);
+	assert_memory_equal(first.insns, direct.insns, direct.len * 8u);
+	/* A hit returns the same program. */
+	assert_int_equal(cage_seccomp_compile_profile_cached(&p, dir, &again), 0);
+	assert_int_equal(again.len, direct.len);
+	assert_memory_equal(again.insns, direct.insns, direct.len * 8u);
+	cage_bpf_free(&again);
+	/* Cache files whose recorded parameters were overwritten no longer
+	 * match: a miss, the filter is compiled again. */
+	snprintf(cmd, sizeof(cmd), "for f in %s/*.bpf; do printf 'XXXX' | dd of=$f conv=notrunc 2>/dev/null; done", dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(cage_seccomp_compile_profile_cached(&p, dir, &again), 0);
+	assert_memory_equal(again.insns, direct.insns, direct.len * 8u);
+	cage_bpf_free(&again);
+	/* A group/world-accessible cache directory is not used at all. */
+	assert_int_equal(chmod(dir, 0755), 0);
+	snprintf(cmd, sizeof(cmd), "rm -f %s/*.bpf", dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(cage_seccomp_compile_profile_cached(&p, dir, &again), 0);
+	assert_memory_equal(again.insns, direct.insns, direct.len * 8u);
+	cage_bpf_free(&again);
+	snprintf(cmd, sizeof(cmd), "ls %s | wc -l", dir);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &files), 1);
+	pclose(f);
+	assert_int_equal(files, 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	cage_bpf_free(&direct);
+	cage_bpf_free(&first);
+	cage_profile_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_stacked),
 		cmocka_unit_test(test_kill_default),
 		cmocka_unit_test(test_landlock),
+		cmocka_unit_test(test_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
