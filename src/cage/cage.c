@@ -284,19 +284,20 @@ static bool keep_fd(const struct cage_run *run, int fd, int rfd)
 }
 
 /* Closes every descriptor but 0-2, the named ones and the report pipe. */
-static void close_fds(const struct cage_run *run, int rfd)
+static void close_fds(const struct cage_run *run, int rfd, int gofd)
 {
 	_cleanup_free_ int *keep = NULL;
 	size_t n = 0;
 	int lo = 3;
 
-	keep = calloc(run->n_keep_fds + 1, sizeof(int));
+	keep = calloc(run->n_keep_fds + 2, sizeof(int));
 	if (!keep)
 		child_fail(rfd, CAGE_EXIT_SETUP, ENOMEM, "out of memory");
 	for (size_t i = 0; i < run->n_keep_fds; i++)
 		keep[n++] = run->keep_fds[i];
 	keep[n++] = rfd;
-	/* Sort (insertion sort, at most 17 entries). */
+	keep[n++] = gofd;
+	/* Sort (insertion sort, at most 18 entries). */
 	for (size_t i = 1; i < n; i++)
 		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
 			int t = keep[j];
@@ -386,7 +387,6 @@ static __attribute__((noreturn)) void child_main(const struct cage_run *run, int
 	 * means it died. Without one there is nothing to wait for. */
 	if (p->net == CAGE_NET_LEVEL && read(gofd, &go, 1) != 1)
 		_exit(CAGE_EXIT_SETUP);
-	close(gofd);
 
 	if (sethostname(p->hostname, strlen(p->hostname)) < 0)
 		child_fail(rfd, CAGE_EXIT_SETUP, errno, "sethostname");
@@ -397,8 +397,20 @@ static __attribute__((noreturn)) void child_main(const struct cage_run *run, int
 	if (setsid() < 0)
 		child_fail(rfd, CAGE_EXIT_SETUP, errno, "setsid");
 	apply_rlimits(p, rfd);
-	close_fds(run, rfd);
+	close_fds(run, rfd, gofd);
 	drop_privileges(p, rfd);
+	/* A credential change clears the parent-death signal: set it again,
+	 * then make sure the launcher did not die in between (its end of the
+	 * go pipe stays open for as long as it lives). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		child_fail(rfd, CAGE_EXIT_SETUP, errno, "PR_SET_PDEATHSIG");
+	{
+		struct pollfd pf = { .fd = gofd, .events = POLLIN };
+
+		if (poll(&pf, 1, 0) != 0)
+			_exit(CAGE_EXIT_SETUP);
+		close(gofd);
+	}
 	r = cage_landlock_apply(p, &e);
 	if (r < 0)
 		child_fail(rfd, CAGE_EXIT_SETUP, -r, "%s", e.msg);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -14,6 +16,7 @@
 
 #include "cleanup.h"
 #include "fileio.h"
+#include "parse.h"
 #include "profile.h"
 
 int cage_cgroup_mount(char *out, size_t outsize)
@@ -154,6 +157,34 @@ static int own_cgroup(char *out, size_t n)
 	return -ENOENT;
 }
 
+/* Cage cgroups of launchers that died without cleaning up (SIGKILL):
+ * "<name>.<pid>" whose pid is gone. rmdir fails on a populated cgroup,
+ * so one still in use is never touched. */
+static void reap_stale(int parentfd)
+{
+	int fd = fcntl(parentfd, F_DUPFD_CLOEXEC, 3);
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		const char *dot = strrchr(de->d_name, '.');
+		uint32_t pid;
+
+		if (de->d_type != DT_DIR || !dot || dot == de->d_name || parse_u32(dot + 1, &pid) < 0 || pid == 0)
+			continue;
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+			(void)unlinkat(parentfd, de->d_name, AT_REMOVEDIR);
+	}
+	closedir(d);
+}
+
 int cage_cgroup_create(const struct cage_profile *p, const char *parent, bool delegated, struct cage_cgroup *cg,
 		       struct cage_err *e)
 {
@@ -239,6 +270,7 @@ int cage_cgroup_create(const struct cage_profile *p, const char *parent, bool de
 		}
 	}
 
+	reap_stale(parentfd);
 	snprintf(leaf, sizeof(leaf), "%s.%d", p->name, (int)getpid());
 	if (mkdirat(parentfd, leaf, 0755) < 0)
 		return cage_err_set(e, -errno, "cannot create cgroup %s/%s/%s: %s", root, rel, leaf, strerror(errno));

@@ -98,6 +98,18 @@ exec 7<"$W/leak" 8>>"$W/leak"
 t_run "named descriptor --keep-fd 7 reaches the program" "$CAGE" run --keep-fd 7 "$W/low.profile" -- /bin/sh -c 'read l <&7 && [ "$l" = outside ]'
 exec 7<&- 8>&-
 
+# Dies with its launcher: SIGKILL the launcher, the whole cage must go.
+"$CAGE" run "$W/low.profile" -- /bin/sleep 300 & LPID=$!
+for _ in $(seq 50); do pgrep -u $CUID -x sleep >/dev/null && break; sleep 0.1; done
+kill -9 $LPID; wait $LPID 2>/dev/null
+for _ in $(seq 50); do pgrep -u $CUID >/dev/null || break; sleep 0.1; done
+pgrep -u $CUID >/dev/null && t_fail "cage processes survived their launcher" || t_ok "cage dies with its launcher (SIGKILL)"
+# SIGTERM to the launcher reaches the program (exit 143 = 128 + 15).
+"$CAGE" run "$W/low.profile" -- /bin/sleep 300 & LPID=$!
+for _ in $(seq 50); do pgrep -u $CUID -x sleep >/dev/null && break; sleep 0.1; done
+kill -TERM $LPID; wait $LPID; rc=$?
+[ $rc = 143 ] && t_ok "SIGTERM forwarded to the program (exit 143)" || t_fail "SIGTERM: launcher exit $rc"
+
 # cgroup v2: the host may have its memory/pids controllers on cgroup v1
 # (hybrid); a profile asking for those limits must then fail closed.
 CG2=$(awk '$3=="cgroup2"{print $2; exit}' /proc/mounts)
@@ -109,6 +121,7 @@ else
 	t_exit "memory/pids limits without a cgroup2 controller: fail closed, say why" 125 \
 		'offers only .*(v1|unified)' "$CAGE" run "$W/limits.profile" -- /bin/true
 fi
+run_cage /bin/true # also removes the cgroup the SIGKILLed launcher above could not
 leftover=$(find "$CG2/rempart.slice" -mindepth 1 -maxdepth 1 -name 'tesc.*' 2>/dev/null | wc -l)
 [ "$leftover" = 0 ] && t_ok "cage cgroups removed after exit" || t_fail "$leftover cgroups left in $CG2/rempart.slice"
 
