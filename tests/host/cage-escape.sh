@@ -184,6 +184,31 @@ left=$(pgrep -u $CUID | wc -l)
 [ "$left" = 0 ] && t_ok "no process of the cage's uid left (fork bomb contained)" || t_fail "$left processes of uid $CUID left"
 [ "$(cat "$W/high/home/secret")" = "high secret" ] && t_ok "other level's file intact" || t_fail "other level's file changed"
 
+# TIOCSTI for real: the cage's stdin is a pty slave; after the vector ran,
+# nothing may be waiting in that terminal's input queue (what the parent
+# shell would have read and run, CVE-2017-5226).
+out=$(python3 - "$CAGE" "$W/low.profile" <<'PY' 2>&1
+import os, pty, select, subprocess, sys, termios
+m, s = pty.openpty()
+attrs = termios.tcgetattr(s); attrs[3] &= ~termios.ICANON; termios.tcsetattr(s, termios.TCSANOW, attrs)
+r = subprocess.run([sys.argv[1], "run", sys.argv[2], "--", "/opt/escape/escape-tiocsti"], stdin=s, stdout=s, stderr=s)
+out = b""
+while select.select([m], [], [], 0.2)[0]:
+    out += os.read(m, 4096)
+pending = b""
+os.set_blocking(s, False)
+try:
+    pending = os.read(s, 4096)
+except BlockingIOError:
+    pass
+print("rc=%d pending=%r" % (r.returncode, pending))
+print(out.decode(errors="replace"))
+PY
+)
+grep -q "rc=0 pending=b''" <<<"$out" && grep -q 'blocked ioctl(0, TIOCSTI): EPERM' <<<"$out" &&
+	t_ok "TIOCSTI on a real terminal: refused, nothing queued in the terminal's input" ||
+	{ t_fail "TIOCSTI on a real terminal"; sed 's/^/#   /' <<<"$out"; }
+
 # The diode-links vector planted a symlink to /etc/shadow, a hard link
 # and a FIFO in the outbox: the diode must refuse all three, report each
 # and deliver nothing.
