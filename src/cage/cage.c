@@ -273,16 +273,6 @@ static void apply_rlimits(const struct cage_profile *p, int rfd)
 		child_fail(rfd, CAGE_EXIT_SETUP, errno, "cannot disable core dumps");
 }
 
-static bool keep_fd(const struct cage_run *run, int fd, int rfd)
-{
-	if (fd <= 2 || fd == rfd)
-		return true;
-	for (size_t i = 0; i < run->n_keep_fds; i++)
-		if (run->keep_fds[i] == fd)
-			return true;
-	return false;
-}
-
 /* Closes every descriptor but 0-2, the named ones and the report pipe. */
 static void close_fds(const struct cage_run *run, int rfd, int gofd)
 {
@@ -315,7 +305,6 @@ static void close_fds(const struct cage_run *run, int rfd, int gofd)
 	for (size_t i = 0; i < run->n_keep_fds; i++)
 		if (fcntl(run->keep_fds[i], F_SETFD, 0) < 0)
 			child_fail(rfd, CAGE_EXIT_SETUP, errno, "named descriptor %d is not open", run->keep_fds[i]);
-	(void)keep_fd;
 }
 
 static void drop_privileges(const struct cage_profile *p, int rfd)

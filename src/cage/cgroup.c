@@ -284,24 +284,27 @@ int cage_cgroup_create(const struct cage_profile *p, const char *parent, bool de
 	}
 	cg->fd = TAKE_FD(fd);
 
+	/* Swap is not an escape hatch from memory.max: none at all. */
 	struct {
+		bool set;
 		uint64_t v;
 		const char *file;
 	} limits[] = {
-		{ p->memory_max, "memory.max" },
-		{ p->memory_max, "memory.swap.max" },
-		{ p->pids_max, "pids.max" },
-		{ p->cpu_weight, "cpu.weight" },
+		{ p->memory_max != 0, p->memory_max, "memory.max" },
+		{ p->memory_max != 0, 0, "memory.swap.max" },
+		{ p->pids_max != 0, p->pids_max, "pids.max" },
+		{ p->cpu_weight != 0, p->cpu_weight, "cpu.weight" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(limits); i++) {
-		if (!limits[i].v)
+		if (!limits[i].set)
 			continue;
 		if (limits[i].v == UINT64_MAX)
 			snprintf(num, sizeof(num), "max");
 		else
-			snprintf(num, sizeof(num), "%" PRIu64, limits[i].file[0] == 'm' && i == 1 ? 0 : limits[i].v);
+			snprintf(num, sizeof(num), "%" PRIu64, limits[i].v);
 		r = write_at(cg->fd, limits[i].file, num);
-		if (r < 0 && !(r == -ENOENT && i == 1)) { /* no swap accounting: memory.max still holds */
+		/* Without swap accounting there is no memory.swap.max; memory.max still holds. */
+		if (r < 0 && !(r == -ENOENT && strcmp(limits[i].file, "memory.swap.max") == 0)) {
 			cage_err_set(e, r, "cannot write %s to %s/%s: %s", num, cg->path, limits[i].file,
 				     strerror(-r));
 			cage_cgroup_destroy(cg);

@@ -79,8 +79,8 @@ static void print_check(const struct cage_profile *p, bool json)
 	}
 	printf("profile %s: valid\n", p->name);
 	printf("  uid/gid          %u/%u\n", (unsigned)p->uid, (unsigned)p->gid);
-	printf("  network          %s%s%s\n", p->net == CAGE_NET_LEVEL ? "level " : "none",
-	       p->net_level ? p->net_level : "", "");
+	printf("  network          %s%s\n", p->net == CAGE_NET_LEVEL ? "level " : "none",
+	       p->net_level ? p->net_level : "");
 	printf("  mounts           %zu\n", p->n_mounts);
 	printf("  cgroup           %s\n", need[0] ? need : "(no limits)");
 	printf("  syscalls         %s%zu allowed, default %s, fixed deny set always applied\n",
