@@ -115,8 +115,19 @@ kill -TERM $LPID; wait $LPID; rc=$?
 CG2=$(awk '$3=="cgroup2"{print $2; exit}' /proc/mounts)
 cp "$W/low.profile" "$W/limits.profile"; printf 'memory-max = 256M\npids-max = 32\n' >> "$W/limits.profile"
 if [ -n "$CG2" ] && grep -qw memory "$CG2/cgroup.controllers" && grep -qw pids "$CG2/cgroup.controllers"; then
-	out=$("$CAGE" run "$W/limits.profile" -- /bin/sh -c 'cat /sys/fs/cgroup/memory.max 2>/dev/null; echo ok' 2>&1)
-	[ $? = 0 ] && t_ok "cgroup v2 limits applied (memory, pids)" || { t_fail "cgroup limits"; echo "# $out"; }
+	# Read the limits from outside while the cage runs, then let the
+	# pids limit (not RLIMIT_NPROC, removed here) stop a fork bomb.
+	"$CAGE" run "$W/limits.profile" -- /bin/sleep 5 & LPID=$!
+	d=
+	for _ in $(seq 50); do d=$(ls -d "$CG2"/rempart.slice/tesc.$LPID 2>/dev/null) && [ -n "$d" ] && break; sleep 0.1; done
+	mem=$(cat "$d/memory.max" 2>/dev/null) pids=$(cat "$d/pids.max" 2>/dev/null)
+	kill -TERM $LPID; wait $LPID 2>/dev/null
+	[ "$mem" = 268435456 ] && [ "$pids" = 32 ] && t_ok "cgroup v2 limits applied (memory.max, pids.max read from outside)" ||
+		t_fail "cgroup limits: memory.max '$mem', pids.max '$pids' in '$d'"
+	sed -i '/^rlimit-nproc/d' "$W/limits.profile"
+	out=$("$CAGE" run "$W/limits.profile" -- /opt/escape/escape-fork-bomb 2>&1); rc=$?
+	[ $rc = 0 ] && grep -q 'blocked fork() beyond the limit: EAGAIN' <<<"$out" &&
+		t_ok "fork bomb stopped by pids.max: $(head -1 <<<"$out")" || { t_fail "fork bomb under pids.max (exit $rc)"; echo "# $out"; }
 else
 	t_exit "memory/pids limits without a cgroup2 controller: fail closed, say why" 125 \
 		'offers only .*(v1|unified)' "$CAGE" run "$W/limits.profile" -- /bin/true
