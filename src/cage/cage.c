@@ -176,9 +176,13 @@ static void setup_root(const struct cage_profile *p, int rfd)
 		srcfd[i] = -1;
 		if (m->kind != CAGE_MOUNT_RO && m->kind != CAGE_MOUNT_HOME)
 			continue;
-		srcfd[i] = open(m->src, O_PATH | O_CLOEXEC);
+		/* The home's last component belongs to the level's tree: never
+		 * follow a symlink there. */
+		srcfd[i] = open(m->src, O_PATH | O_CLOEXEC |
+						(m->kind == CAGE_MOUNT_HOME ? O_NOFOLLOW | O_DIRECTORY : 0));
 		if (srcfd[i] < 0 && !(m->optional && errno == ENOENT))
-			child_fail(rfd, CAGE_EXIT_SETUP, errno, "cannot open the source %s of %s", m->src, m->dst);
+			child_fail(rfd, CAGE_EXIT_SETUP, errno, "cannot open the source %s of %s%s", m->src, m->dst,
+				   m->kind == CAGE_MOUNT_HOME ? " (a home must be a directory, not a symbolic link)" : "");
 	}
 	/* The new root: an empty tmpfs, mounted over /tmp of this namespace only. */
 	if (mount("cage-root", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m") < 0)
