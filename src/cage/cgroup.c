@@ -320,6 +320,10 @@ void cage_cgroup_destroy(struct cage_cgroup *cg)
 		for (int i = 0; i < 200; i++) {
 			if (rmdir(cg->path) == 0 || errno != EBUSY)
 				break;
+			/* Still populated: make sure nothing of the cage survives
+			 * (cgroup.kill, Linux 5.14+), then wait for the kernel. */
+			if (i == 0 && cg->fd >= 0)
+				(void)write_at(cg->fd, "cgroup.kill", "1");
 			nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
 		}
 	}
