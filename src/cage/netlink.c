@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* rempart-cage-net's netlink and nftables work (libnl-route, libnftables).
+ * Kept out of rempart-cage itself: those libraries load only for levels
+ * with a network, and their parsers run in a short-lived helper. */
+#include "netlink.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/route.h>
+#include <nftables/libnftables.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+DEFINE_POINTER_CLEANUP(struct nl_sock, nl_socket_free)
+DEFINE_POINTER_CLEANUP(struct rtnl_link, rtnl_link_put)
+DEFINE_POINTER_CLEANUP(struct rtnl_addr, rtnl_addr_put)
+DEFINE_POINTER_CLEANUP(struct rtnl_route, rtnl_route_put)
+DEFINE_POINTER_CLEANUP(struct nl_addr, nl_addr_put)
+DEFINE_POINTER_CLEANUP(struct nft_ctx, nft_ctx_free)
+
+static int nl_to_errno(int nlerr)
+{
+	switch (-nlerr) {
+	case NLE_EXIST: return -EEXIST;
+	case NLE_NOMEM: return -ENOMEM;
+	case NLE_PERM: return -EPERM;
+	case NLE_OBJ_NOTFOUND: case NLE_NODEV: return -ENODEV;
+	case NLE_INVAL: return -EINVAL;
+	default: return -EIO;
+	}
+}
+
+static int link_up_addr(struct nl_sock *sk, const char *ifname, const char *cidr, struct cage_err *e)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
+	_cleanup_(rtnl_link_putp) struct rtnl_link *change = NULL;
+	_cleanup_(rtnl_addr_putp) struct rtnl_addr *addr = NULL;
+	_cleanup_(nl_addr_putp) struct nl_addr *local = NULL;
+	int r;
+
+	r = rtnl_link_get_kernel(sk, 0, ifname, &link);
+	if (r < 0)
+		return cage_err_set(e, nl_to_errno(r), "interface %s not found: %s", ifname, nl_geterror(r));
+	r = nl_addr_parse(cidr, AF_INET, &local);
+	if (r < 0)
+		return cage_err_set(e, -EINVAL, "bad address %s", cidr);
+	addr = rtnl_addr_alloc();
+	change = rtnl_link_alloc();
+	if (!addr || !change)
+		return -ENOMEM;
+	rtnl_addr_set_ifindex(addr, rtnl_link_get_ifindex(link));
+	r = rtnl_addr_set_local(addr, local);
+	if (r >= 0)
+		r = rtnl_addr_add(sk, addr, 0);
+	if (r < 0)
+		return cage_err_set(e, nl_to_errno(r), "cannot add %s to %s: %s", cidr, ifname, nl_geterror(r));
+	rtnl_link_set_flags(change, IFF_UP);
+	r = rtnl_link_change(sk, link, change, 0);
+	if (r < 0)
+		return cage_err_set(e, nl_to_errno(r), "cannot bring %s up: %s", ifname, nl_geterror(r));
+	return 0;
+}
+
+static int default_route(struct nl_sock *sk, const char *ifname, const char *gw, struct cage_err *e)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
+	_cleanup_(rtnl_route_putp) struct rtnl_route *route = NULL;
+	_cleanup_(nl_addr_putp) struct nl_addr *dst = NULL, *via = NULL;
+	struct rtnl_nexthop *nh;
+	int r;
+
+	r = rtnl_link_get_kernel(sk, 0, ifname, &link);
+	if (r < 0)
+		return cage_err_set(e, nl_to_errno(r), "interface %s not found", ifname);
+	if (nl_addr_parse("0.0.0.0/0", AF_INET, &dst) < 0 || nl_addr_parse(gw, AF_INET, &via) < 0)
+		return -EINVAL;
+	route = rtnl_route_alloc();
+	nh = rtnl_route_nh_alloc();
+	if (!route || !nh) {
+		if (nh)
+			rtnl_route_nh_free(nh);
+		return -ENOMEM;
+	}
+	rtnl_route_set_family(route, AF_INET);
+	rtnl_route_set_dst(route, dst);
+	rtnl_route_nh_set_ifindex(nh, rtnl_link_get_ifindex(link));
+	rtnl_route_nh_set_gateway(nh, via);
+	rtnl_route_add_nexthop(route, nh);
+	r = rtnl_route_add(sk, route, NLM_F_CREATE);
+	if (r < 0)
+		return cage_err_set(e, nl_to_errno(r), "cannot add a default route via %s: %s", gw, nl_geterror(r));
+	return 0;
+}
+
+int cage_nl_apply_nft(const char *rules, struct cage_err *e)
+{
+	_cleanup_(nft_ctx_freep) struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	const char *msg;
+
+	if (!nft)
+		return -ENOMEM;
+	if (nft_ctx_buffer_error(nft) < 0)
+		return -ENOMEM;
+	if (nft_run_cmd_from_buffer(nft, rules) != 0) {
+		msg = nft_ctx_get_error_buffer(nft);
+		return cage_err_set(e, -EINVAL, "nftables refused the profile's rules: %.200s",
+				    msg ? msg : "(no message)");
+	}
+	return 0;
+}
+
+int cage_nl_inside(const char *addr, const char *gateway, struct cage_err *e)
+{
+	_cleanup_(nl_socket_freep) struct nl_sock *sk = nl_socket_alloc();
+	int r;
+
+	if (!sk)
+		return -ENOMEM;
+	r = nl_connect(sk, NETLINK_ROUTE);
+	if (r < 0)
+		return cage_err_set(e, nl_to_errno(r), "netlink: %s", nl_geterror(r));
+	r = link_up_addr(sk, "eth0", addr, e);
+	if (r < 0)
+		return r;
+	if (gateway)
+		return default_route(sk, "eth0", gateway, e);
+	return 0;
+}
+
+int cage_nl_veth(const char *level, pid_t cage_pid, const char *peer_cidr, struct cage_err *e)
+{
+	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+	_cleanup_(rtnl_link_putp) struct rtnl_link *veth = NULL;
+	_cleanup_close_ int levelfd = -1;
+	char path[PATH_MAX], host_if[IFNAMSIZ];
+	struct rtnl_link *peer;
+	int r;
+
+	snprintf(path, sizeof(path), "/run/netns/rempart-%s", level);
+	levelfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (levelfd < 0)
+		return cage_err_set(e, -errno, "the level's network namespace %s is missing (%s); the level's "
+				    "unit creates it (ip netns add rempart-%s)",
+				    path, strerror(errno), level);
+	/* This helper lives only for this: no need to come back. */
+	if (setns(levelfd, CLONE_NEWNET) < 0)
+		return cage_err_set(e, -errno, "cannot enter %s: %s", path, strerror(errno));
+	snprintf(host_if, sizeof(host_if), "rc%d", (int)cage_pid);
+	sk = nl_socket_alloc();
+	veth = rtnl_link_veth_alloc();
+	if (!sk || !veth)
+		return -ENOMEM;
+	r = nl_connect(sk, NETLINK_ROUTE);
+	if (r < 0)
+		return cage_err_set(e, nl_to_errno(r), "netlink: %s", nl_geterror(r));
+	rtnl_link_set_name(veth, host_if);
+	peer = rtnl_link_veth_get_peer(veth);
+	rtnl_link_set_name(peer, "eth0");
+	rtnl_link_set_ns_pid(peer, cage_pid);
+	rtnl_link_put(peer);
+	r = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL);
+	if (r < 0)
+		return cage_err_set(e, nl_to_errno(r), "cannot create veth %s/eth0: %s", host_if, nl_geterror(r));
+	return link_up_addr(sk, host_if, peer_cidr, e);
+}

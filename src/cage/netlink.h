@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Network plumbing done by the rempart-cage-net helper (libnl, libnftables). */
+#pragma once
+
+#include <sys/types.h>
+
+#include "error.h"
+
+/* In the launcher's namespaces: veth rc<pid> in /run/netns/rempart-<level>
+ * with peer_cidr, its peer "eth0" moved into the cage's namespace. */
+int cage_nl_veth(const char *level, pid_t cage_pid, const char *peer_cidr, struct cage_err *e);
+/* In the cage's namespace: eth0 up with addr, default route via gateway (may be NULL). */
+int cage_nl_inside(const char *addr, const char *gateway, struct cage_err *e);
+/* Applies an nftables ruleset (text) in the current network namespace. */
+int cage_nl_apply_nft(const char *rules, struct cage_err *e);

@@ -1,0 +1,15 @@
+name = tlow
+uid = 60100
+gid = 60100
+ro = /usr
+symlink = usr/bin /bin
+symlink = usr/lib /lib
+symlink = usr/lib64 /lib64
+ro = /etc/ld.so.cache
+syscalls = @basic @network
+network = level
+net-level = tlow
+net-address = 10.77.1.2/24
+net-peer = 10.77.1.1/24
+net-gateway = 10.77.1.1
+nft = ip daddr 10.77.1.1 tcp dport 8080 accept

@@ -1,0 +1,17 @@
+name = test
+uid = 60100
+gid = 60100
+ro = /usr
+symlink = usr/bin /bin
+symlink = usr/lib /lib
+symlink = usr/lib64 /lib64
+symlink = usr/sbin /sbin
+ro = /etc/ld.so.cache
+ro = /etc/passwd
+home = /tmp/ct/home /home/user
+tmpfs = /tmp
+cwd = /home/user
+syscalls = @basic @network
+rlimit-nproc = 64
+ro = /tmp/ct/opt /opt/escape
+rlimit-as = 512M
