@@ -135,7 +135,7 @@ int profile_parse(struct profile *p, const char *text, size_t len, const char *d
 				return r;
 			continue;
 		}
-		if (strcmp(verb, "allow") == 0) {
+		if (strcmp(verb, "allow") == 0 || strcmp(verb, "enforce") == 0) {
 			path = next_word(&s);
 			if (!path || !valid_token(path))
 				return -EINVAL;
@@ -153,6 +153,8 @@ int profile_parse(struct profile *p, const char *text, size_t len, const char *d
 			r = profile_push(p, PROFILE_REQUIRED, pat, NULL, reason);
 		else if (strcmp(verb, "allow") == 0)
 			r = profile_push(p, PROFILE_ALLOW, pat, path, reason);
+		else if (strcmp(verb, "enforce") == 0)
+			r = profile_push(p, PROFILE_ENFORCE, pat, path, reason);
 		else
 			return -EINVAL;
 		if (r < 0)
@@ -202,7 +204,8 @@ const struct profile_rule *profile_lookup(const struct profile *p, const char *i
 	if (!p)
 		return NULL;
 	for (size_t i = 0; i < p->n; i++)
-		if (p->rules[i].action != PROFILE_ALLOW && fnmatch(p->rules[i].pattern, id, 0) == 0)
+		if (p->rules[i].action != PROFILE_ALLOW && p->rules[i].action != PROFILE_ENFORCE &&
+		    fnmatch(p->rules[i].pattern, id, 0) == 0)
 			found = &p->rules[i];
 	return found;
 }
@@ -211,6 +214,13 @@ bool profile_allows(const struct profile *p, const char *id, const char *path, c
 {
 	if (!p)
 		return false;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct profile_rule *r = &p->rules[i];
+
+		if (r->action == PROFILE_ENFORCE && fnmatch(r->pattern, id, 0) == 0 &&
+		    fnmatch(r->path, path, FNM_PATHNAME | FNM_LEADING_DIR) == 0)
+			return false;
+	}
 	for (size_t i = 0; i < p->n; i++) {
 		const struct profile_rule *r = &p->rules[i];
 

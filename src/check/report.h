@@ -31,7 +31,8 @@ struct check {
  *   na        CHECK-GLOB  REASON...
  *   advisory  CHECK-GLOB  REASON...
  *   required  CHECK-GLOB
- *   allow     CHECK-ID    PATH-GLOB  REASON...
+ *   allow     CHECK-GLOB  PATH-GLOB  REASON...
+ *   enforce   CHECK-GLOB  PATH-GLOB  [REASON]   (never allowed, whatever allow says)
  *   include   FILE
  * Later rules win over earlier ones for the same check. */
 enum profile_action {
@@ -39,6 +40,7 @@ enum profile_action {
 	PROFILE_ADVISORY,
 	PROFILE_REQUIRED,
 	PROFILE_ALLOW,
+	PROFILE_ENFORCE,
 };
 
 struct profile_rule {
