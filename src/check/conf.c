@@ -158,6 +158,13 @@ const char *cmdline_get(const struct strv *tokens, const char *key)
 	return val;
 }
 
+const char *cmdline_roothash(const struct strv *tokens)
+{
+	const char *v = cmdline_get(tokens, "roothash");
+
+	return v ? v : cmdline_get(tokens, "rempart.roothash");
+}
+
 bool cmdline_satisfies(const struct strv *tokens, const char *want, const char **found)
 {
 	const char *eq = strchr(want, '=');

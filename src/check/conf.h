@@ -25,6 +25,9 @@ int cmdline_split(const char *text, size_t len, struct strv *out);
 /* Last value of KEY in tokens ("key=value" gives "value", a bare "key" gives
  * ""). NULL if absent. Keys compare with '-' and '_' equal, as the kernel does. */
 const char *cmdline_get(const struct strv *tokens, const char *key);
+/* The root hash the command line names: roothash= (systemd's convention)
+ * or rempart.roothash= (rempart-init's); NULL if neither. */
+const char *cmdline_roothash(const struct strv *tokens);
 /* Decides whether an expected option is satisfied. *found points into
  * tokens (or is NULL when absent). */
 bool cmdline_satisfies(const struct strv *tokens, const char *want, const char **found);

@@ -95,11 +95,11 @@ void expect_report(const struct expect *e, struct report *r)
 
 void check_cmdline(const struct strv *tokens, const struct expect *e, struct report *r, const char *where)
 {
-	const char *rh = cmdline_get(tokens, "roothash");
+	const char *rh = cmdline_roothash(tokens);
 	bool rh_ok = rh && strlen(rh) >= 64 && strspn(rh, "0123456789abcdef") == strlen(rh);
 
 	report_add(r, "cmdline.roothash", "verified root (dm-verity)", rh_ok ? CHECK_OK : CHECK_FAIL,
-		   "roothash=<hex digest>", "%s%s", rh ? rh : "absent", rh && !rh_ok ? " (not a hex digest)" : "");
+		   "(rempart.)roothash=<hex>", "%s%s", rh ? rh : "absent", rh && !rh_ok ? " (not a hex digest)" : "");
 	for (size_t i = 0; i < e->cmdline.n; i++) {
 		const char *want = e->cmdline.v[i], *found;
 		_cleanup_free_ char *id = NULL;

@@ -35,7 +35,7 @@ static const struct {
 
 static const char *const runtime_only[] = {
 	"boot.secureboot", "boot.setupmode", "boot.keys.pk", "boot.keys.kek", "boot.keys.db", "tpm.present",
-	"root.verity.status", "kernel.lockdown", "kernel.modules_disabled", "pid1.nonewprivs", "pid1.capbnd",
+	"root.verity", "kernel.lockdown", "kernel.modules_disabled", "pid1.nonewprivs", "pid1.capbnd",
 	"cpu.nx", "cpu.smep", "cpu.smap", "cpu.wp", "platform.iommu",
 };
 
@@ -95,10 +95,10 @@ static void check_layout(const struct gpt_table *t, struct report *r)
 		if (asprintf(&id, "gpt:%s", layout[i].name) < 0)
 			return;
 		if (!p)
-			report_add(r, id, "disk layout (ARCHITECTURE §2)", CHECK_FAIL, layout[i].type, "no partition labelled %s",
+			report_add(r, id, "disk layout (GPT, ARCHITECTURE 2)", CHECK_FAIL, layout[i].type, "no partition labelled %s",
 				   layout[i].name);
 		else
-			report_add(r, id, "disk layout (ARCHITECTURE §2)",
+			report_add(r, id, "disk layout (GPT, ARCHITECTURE 2)",
 				   strcmp(p->type, layout[i].type) == 0 ||
 						   (layout[i].alt && strcmp(p->type, layout[i].alt) == 0) ?
 					   CHECK_OK : CHECK_FAIL,
@@ -202,12 +202,12 @@ static int check_rootfs(struct rootfs *fs, const char *expect_dir, bool scan, co
 	expect_report(&e, r);
 	if (cmdline_tokens)
 		check_cmdline(cmdline_tokens, &e, r, cmdline_where);
-	if (report_wants(r, "sysctl")) {
+	if (report_wants_group(r, "sysctl")) {
 		ret = check_sysctl_config(fs, &e, r);
 		if (ret < 0)
 			goto out;
 	}
-	if (report_wants(r, "mount")) {
+	if (report_wants_group(r, "mount")) {
 		ret = check_fstab(fs, r);
 		if (ret < 0)
 			goto out;
@@ -216,11 +216,11 @@ static int check_rootfs(struct rootfs *fs, const char *expect_dir, bool scan, co
 	if (scan) {
 		struct scan_opts so = { .what = 0, .exclude = exclude, .where = "image" };
 
-		if (report_wants(r, "suid"))
+		if (report_wants_group(r, "suid"))
 			so.what |= SCAN_SUID;
-		if (report_wants(r, "elf"))
+		if (report_wants_group(r, "elf"))
 			so.what |= SCAN_ELF;
-		if (report_wants(r, "interp"))
+		if (report_wants_group(r, "interp"))
 			so.what |= SCAN_INTERP;
 		if (so.what)
 			ret = scan_rootfs(fs, r, &so);
@@ -254,12 +254,12 @@ int image_run(struct report *r, const struct image_opts *o)
 		return ret;
 	ret = gpt_read_fd(fd, size, &t);
 	if (ret < 0) {
-		report_add(r, "gpt.table", "disk layout (ARCHITECTURE §2)", CHECK_FAIL, "GPT", "%s",
+		report_add(r, "gpt.table", "disk layout (GPT, ARCHITECTURE 2)", CHECK_FAIL, "GPT", "%s",
 			   ret == -ENOMEDIUM ? "no GPT" : ret == -ERANGE ? "a partition lies outside the image" :
 			   "unreadable partition table");
 		return ret == -ENOMEM ? ret : 0;
 	}
-	report_add(r, "gpt.table", "disk layout (ARCHITECTURE §2)", CHECK_OK, "GPT", "%zu partitions", t.n);
+	report_add(r, "gpt.table", "disk layout (GPT, ARCHITECTURE 2)", CHECK_OK, "GPT", "%zu partitions", t.n);
 	check_layout(&t, r);
 	runtime_na(r);
 
@@ -298,7 +298,7 @@ int image_run(struct report *r, const struct image_opts *o)
 
 	/* The slot the UKI's roothash names. */
 	{
-		const char *rh = cmdline_get(&tokens, "roothash");
+		const char *rh = cmdline_roothash(&tokens);
 		char du[37], hu[37];
 
 		if (rh && roothash_uuids(rh, du, hu) == 0) {
@@ -346,7 +346,6 @@ out:
 int tree_run(struct report *r, const struct tree_opts *o)
 {
 	struct rootfs *fs = NULL;
-	_cleanup_free_ char *edir = NULL;
 	int ret = rootfs_open_dir(o->dir, false, &fs);
 
 	if (ret < 0)

@@ -513,7 +513,7 @@ int live_run(struct report *r, const struct live_opts *o)
 {
 	struct expect e = { 0 };
 	struct rootfs *fs = NULL;
-	_cleanup_free_ char *bad = NULL, *cl = NULL, *edir = NULL, *top = NULL;
+	_cleanup_free_ char *bad = NULL, *cl = NULL, *top = NULL;
 	struct strv tokens = { 0 };
 	int len, ret;
 
@@ -559,8 +559,8 @@ int live_run(struct report *r, const struct live_opts *o)
 	len = read_sys(o, "/proc/cmdline", &cl);
 	if (len >= 0)
 		cmdline_split(cl, (size_t)len, &tokens);
-	if (report_wants(r, "mount") || report_wants(r, "root"))
-		check_mounts(o, r, cmdline_get(&tokens, "roothash"));
+	if (report_wants_group(r, "mount") || report_wants_group(r, "root"))
+		check_mounts(o, r, cmdline_roothash(&tokens));
 	check_lockdown(o, &e, r);
 	check_sysctl_live(o, &e, r);
 	check_modules_disabled(o, r);
@@ -573,9 +573,16 @@ int live_run(struct report *r, const struct live_opts *o)
 	check_iommu(o, r);
 	ret = 0;
 	if (o->scan) {
-		struct scan_opts so = { .what = SCAN_SUID | SCAN_ELF | SCAN_INTERP, .exclude = o->exclude, .where = "/" };
+		struct scan_opts so = { .what = 0, .exclude = o->exclude, .where = "/" };
 
-		ret = scan_rootfs(fs, r, &so);
+		if (report_wants_group(r, "suid"))
+			so.what |= SCAN_SUID;
+		if (report_wants_group(r, "elf"))
+			so.what |= SCAN_ELF;
+		if (report_wants_group(r, "interp"))
+			so.what |= SCAN_INTERP;
+		if (so.what)
+			ret = scan_rootfs(fs, r, &so);
 	}
 	strv_free(&tokens);
 	expect_free(&e);

@@ -273,6 +273,18 @@ bool report_wants(const struct report *r, const char *id)
 	return false;
 }
 
+bool report_wants_group(const struct report *r, const char *group)
+{
+	size_t n = strlen(group);
+
+	if (report_wants(r, group))
+		return true;
+	for (const char **o = r->only; o && *o; o++)
+		if (strncmp(*o, group, n) == 0 && ((*o)[n] == '.' || (*o)[n] == ':'))
+			return true;
+	return false;
+}
+
 struct check *report_add(struct report *r, const char *id, const char *objective, enum check_status st,
 			 const char *expected, const char *found_fmt, ...)
 {

@@ -82,6 +82,8 @@ void report_init(struct report *r, const struct profile *profile);
 void report_free(struct report *r);
 /* True if a check id is selected by --only. */
 bool report_wants(const struct report *r, const char *id);
+/* True if any check of a group ("elf", "mount"...) is selected by --only. */
+bool report_wants_group(const struct report *r, const char *group);
 /* Adds a row; the profile may turn it N/A or advisory. Returns the row or
  * NULL (ENOMEM, or not selected by --only). `found` is printf-style. */
 struct check *report_add(struct report *r, const char *id, const char *objective, enum check_status st,

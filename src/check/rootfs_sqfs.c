@@ -416,6 +416,29 @@ static const struct rootfs_ops sq_ops = {
 	.close = sq_close,
 };
 
+/* libsquashfs sizes its tables from superblock counts before reading them:
+ * refuse counts whose table index cannot even fit in the image, so a crafted
+ * superblock cannot make it allocate gigabytes (found by fuzz-check_squashfs). */
+static bool sq_sane(const sqfs_super_t *s, uint64_t size)
+{
+	const struct {
+		uint64_t count, entry, start;
+	} t[] = {
+		{ s->fragment_entry_count, 16, s->fragment_table_start },
+		{ s->id_count, 4, s->id_table_start },
+	};
+
+	if (s->bytes_used > size)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		uint64_t blocks = (t[i].count * t[i].entry + 8191) / 8192;
+
+		if (t[i].count && (t[i].start >= size || blocks * 8 > size - t[i].start))
+			return false;
+	}
+	return true;
+}
+
 static int sq_open(struct sqfile *file, struct rootfs **out)
 {
 	struct rootfs *fs = calloc(1, sizeof(*fs));
@@ -435,6 +458,10 @@ static int sq_open(struct sqfile *file, struct rootfs **out)
 	r = sqfs_super_read(&s->super, &file->base);
 	if (r)
 		goto fail;
+	if (!sq_sane(&s->super, file->size)) {
+		r = SQFS_ERROR_CORRUPTED;
+		goto fail;
+	}
 	r = sqfs_compressor_config_init(&cfg, (SQFS_COMPRESSOR)s->super.compression_id, s->super.block_size,
 					SQFS_COMP_FLAG_UNCOMPRESS);
 	if (r)
