@@ -36,7 +36,7 @@ static const struct {
 static const char *const runtime_only[] = {
 	"boot.secureboot", "boot.setupmode", "boot.keys.pk", "boot.keys.kek", "boot.keys.db", "tpm.present",
 	"root.verity", "kernel.lockdown", "kernel.modules_disabled", "pid1.nonewprivs", "pid1.capbnd",
-	"cpu.nx", "cpu.smep", "cpu.smap", "cpu.wp", "platform.iommu",
+	"cpu.nx", "cpu.smep", "cpu.smap", "cpu.wp", "platform.iommu", "kernel.rodata", "kernel.wx", "kernel.nx",
 };
 
 int roothash_uuids(const char *roothash, char data_uuid[37], char hash_uuid[37])

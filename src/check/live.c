@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "efisig.h"
@@ -334,7 +336,13 @@ static void check_modules_disabled(const struct live_opts *o, struct report *r)
 	_cleanup_free_ char *v = NULL;
 
 	if (read_sys(o, "/proc/sys/kernel/modules_disabled", &v) < 0) {
-		report_add(r, "kernel.modules_disabled", "module lockdown", CHECK_FAIL, "1", "absent");
+		_cleanup_free_ char *m = NULL;
+
+		if (read_sys(o, "/proc/modules", &m) < 0)
+			report_add(r, "kernel.modules_disabled", "module lockdown", CHECK_OK, "1",
+				   "kernel built without module support (no /proc/modules)");
+		else
+			report_add(r, "kernel.modules_disabled", "module lockdown", CHECK_FAIL, "1", "absent");
 		return;
 	}
 	chomp(v);
@@ -465,6 +473,111 @@ static void check_iommu(const struct live_opts *o, struct report *r)
 			   "no IOMMU in /sys/class/iommu");
 }
 
+/* ---- kernel log ---- */
+
+bool kmsg_find(const char *text, size_t len, const char *needle, char *out, size_t n)
+{
+	size_t pos = 0;
+
+	while (pos < len) {
+		const char *l = text + pos, *nl = memchr(l, '\n', len - pos), *semi;
+		size_t ll = nl ? (size_t)(nl - l) : len - pos;
+
+		pos += ll + 1;
+		semi = memchr(l, ';', ll);
+		if (semi) {
+			ll -= (size_t)(semi + 1 - l);
+			l = semi + 1;
+		}
+		if (memmem(l, ll, needle, strlen(needle))) {
+			if (n) {
+				size_t c = ll < n - 1 ? ll : n - 1;
+
+				memcpy(out, l, c);
+				out[c] = '\0';
+			}
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Reads every record of /dev/kmsg (one record per read on the device, the
+ * whole file for a fixture) without blocking. */
+static int read_kmsg(const struct live_opts *o, char **out, size_t *outlen)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t len = 0, cap = 1 << 16;
+	char *buf;
+
+	if (asprintf(&path, "%s/dev/kmsg", o->sysroot) < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t k;
+
+		if (cap - len < 8192) {
+			char *nb = cap < (4u << 20) ? realloc(buf, cap * 2) : NULL;
+
+			if (!nb)
+				break; /* enough: the boot messages come first */
+			buf = nb;
+			cap *= 2;
+		}
+		k = read(fd, buf + len, cap - len - 1);
+		if (k < 0 && errno == EPIPE)
+			continue; /* a record was overwritten while reading */
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		len += (size_t)k;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+static void check_kernel_log(const struct live_opts *o, struct report *r)
+{
+	_cleanup_free_ char *log = NULL;
+	char line[256];
+	size_t len = 0;
+	int ret = read_kmsg(o, &log, &len);
+
+	if (ret < 0) {
+		report_add(r, "kernel.rodata", "W^X (kernel)", CHECK_FAIL, "kernel rodata write-protected",
+			   "cannot read /dev/kmsg: %s", strerror(-ret));
+		report_add(r, "kernel.wx", "W^X (kernel)", CHECK_FAIL, "no W+X kernel mapping",
+			   "cannot read /dev/kmsg: %s", strerror(-ret));
+		return;
+	}
+	if (kmsg_find(log, len, "Write protecting the kernel read-only data", line, sizeof(line)))
+		report_add(r, "kernel.rodata", "W^X (kernel)", CHECK_OK, "kernel rodata write-protected", "%s", line);
+	else
+		report_add(r, "kernel.rodata", "W^X (kernel)", CHECK_FAIL, "kernel rodata write-protected",
+			   "no 'Write protecting the kernel read-only data' in the kernel log");
+	if (kmsg_find(log, len, "Checked W+X mappings: passed", line, sizeof(line)))
+		report_add(r, "kernel.wx", "W^X (kernel)", CHECK_OK, "no W+X kernel mapping", "%s", line);
+	else if (kmsg_find(log, len, "Checked W+X mappings: FAILED", line, sizeof(line)))
+		report_add(r, "kernel.wx", "W^X (kernel)", CHECK_FAIL, "no W+X kernel mapping", "%s", line);
+	else
+		report_add(r, "kernel.wx", "W^X (kernel)", CHECK_FAIL, "no W+X kernel mapping",
+			   "no W+X mapping check in the kernel log (CONFIG_DEBUG_WX off, or log rotated)");
+	if (kmsg_find(log, len, "NX (Execute Disable) protection: active", line, sizeof(line)))
+		report_add(r, "kernel.nx", "hardware requirements", CHECK_OK, "NX active (kernel log)", "%s", line);
+	else
+		report_add(r, "kernel.nx", "hardware requirements", CHECK_FAIL, "NX active (kernel log)",
+			   "no 'NX (Execute Disable) protection: active' in the kernel log");
+}
+
 /* ---- mounts ---- */
 
 static void check_mounts(const struct live_opts *o, struct report *r, const char *cmdline_roothash)
@@ -571,6 +684,8 @@ int live_run(struct report *r, const struct live_opts *o)
 	check_pid1(o, &e, r);
 	check_cpu(o, r);
 	check_iommu(o, r);
+	if (report_wants_group(r, "kernel"))
+		check_kernel_log(o, r);
 	ret = 0;
 	if (o->scan) {
 		struct scan_opts so = { .what = 0, .exclude = o->exclude, .where = "/" };

@@ -39,6 +39,10 @@ enum check_status capbnd_judge(const char *capbnd_hex, const struct cap_list *ca
 /* Decision for one cpu.vuln:<name> file content. */
 enum check_status vuln_judge(const char *content);
 
+/* Kernel log (/dev/kmsg records "pri,seq,ts,flags;message"): true if a
+ * message contains needle; the first such message is copied to out. */
+bool kmsg_find(const char *text, size_t len, const char *needle, char *out, size_t n);
+
 /* Lockdown: the bracketed mode of /sys/kernel/security/lockdown, or NULL. */
 const char *lockdown_mode(const char *content, char *buf, size_t n);
 /* True if the "flags" line of cpuinfo lists FLAG. */

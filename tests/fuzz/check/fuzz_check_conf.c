@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "live.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,6 +32,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)cmdline_get(&tok, "roothash");
 	(void)sysctl_parse(t, size, &s, &line);
 	(void)cap_list_parse(t, size, &c, &line);
+	{
+		char out[64];
+
+		(void)kmsg_find(t, size, "Checked W+X mappings", out, sizeof(out));
+		(void)cpuinfo_has_flag("flags\t: nx smep", "smep");
+	}
 	st = status_get(t, size, "CapBnd");
 	free(st);
 	if (mountinfo_parse(t, size, &m) == 0)

@@ -68,6 +68,16 @@ static void test_small_judges(void **state)
 	char buf[64];
 	const char *ci = "processor\t: 0\nwp\t\t: yes\nflags\t\t: fpu nx smepx smap\n\nprocessor\t: 1\n";
 
+	{
+		const char *k = "6,1,0,-;NX (Execute Disable) protection: active\n6,2,5,-;x86/mm: Checked W+X mappings: passed, "
+				"no W+X pages found.\nno-semicolon line\n";
+
+		assert_true(kmsg_find(k, strlen(k), "Checked W+X mappings: passed", buf, sizeof(buf)));
+		assert_string_equal(buf, "x86/mm: Checked W+X mappings: passed, no W+X pages found.");
+		assert_true(kmsg_find(k, strlen(k), "no-semicolon", NULL, 0));
+		assert_false(kmsg_find(k, strlen(k), "Write protecting", buf, sizeof(buf)));
+		assert_false(kmsg_find(k, 10, "NX (Execute", buf, sizeof(buf))); /* bounded by len */
+	}
 	assert_int_equal(vuln_judge("Not affected"), CHECK_OK);
 	assert_int_equal(vuln_judge("Mitigation: PTI"), CHECK_OK);
 	assert_int_equal(vuln_judge("Vulnerable: Clear CPU buffers attempted, no microcode"), CHECK_FAIL);
@@ -152,6 +162,8 @@ static void test_live_fixture(void **state)
 	PUTS("proc/cpuinfo", "processor\t: 0\nwp\t\t: yes\nflags\t\t: fpu nx smap\n");
 	PUTS("sys/devices/system/cpu/vulnerabilities/meltdown", "Not affected\n");
 	PUTS("sys/devices/system/cpu/vulnerabilities/mds", "Vulnerable\n");
+	PUTS("dev/kmsg", "6,100,1000,-;Write protecting the kernel read-only data: 32768k\n"
+			 "4,101,1001,-;x86/mm: Checked W+X mappings: FAILED, 3 W+X pages found.\n");
 	PUTS("usr/bin/su", "not really su\n");
 	snprintf(path, sizeof(path), "%s/usr/bin/su", root);
 	assert_int_equal(chmod(path, 04755), 0);
@@ -193,6 +205,10 @@ static void test_live_fixture(void **state)
 	assert_int_equal(row(&r, "cpu.vuln:meltdown")->status, CHECK_OK);
 	assert_int_equal(row(&r, "platform.iommu")->status, CHECK_FAIL); /* empty /sys/class/iommu */
 	assert_int_equal(row(&r, "suid.none")->status, CHECK_FAIL);
+	assert_int_equal(row(&r, "kernel.rodata")->status, CHECK_OK);
+	assert_int_equal(row(&r, "kernel.wx")->status, CHECK_FAIL);
+	assert_non_null(strstr(row(&r, "kernel.wx")->found, "3 W+X pages"));
+	assert_int_equal(row(&r, "kernel.nx")->status, CHECK_FAIL);
 	assert_non_null(strstr(row(&r, "suid.none")->details[0], "/usr/bin/su (setuid"));
 	assert_true(report_failures(&r) > 0);
 	report_free(&r);
