@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -155,11 +156,47 @@ static void check_loader_conf(const struct esp *esp, struct report *r)
 		   "editor no", "editor %s", editor_off ? "disabled" : "not disabled");
 }
 
-/* Checks the verity hash partition's superblock against the data partition. */
-static void check_verity_sb(int fd, const struct gpt_part *data, const struct gpt_part *hash, struct report *r)
+#define VERITY_COPY_MAX (4ull << 30)
+
+/* Copies [off, off+len) of fd into a memfd (the verity library reads data
+ * from offset 0). */
+static int copy_to_memfd(int fd, uint64_t off, uint64_t len)
 {
-	uint8_t sb[RV_SB_SIZE];
-	struct rv_params p;
+	_cleanup_close_ int m = memfd_create("rempart-check-root", MFD_CLOEXEC);
+	_cleanup_free_ uint8_t *buf = malloc(1 << 20);
+	uint64_t done = 0;
+	int r;
+
+	if (m < 0)
+		return -errno;
+	if (!buf)
+		return -ENOMEM;
+	while (done < len) {
+		size_t n = len - done > (1u << 20) ? (1u << 20) : (size_t)(len - done);
+
+		r = pread_full(fd, buf, n, (off_t)(off + done));
+		if (r < 0)
+			return r;
+		r = write_full(m, buf, n);
+		if (r < 0)
+			return r;
+		done += n;
+	}
+	return TAKE_FD(m);
+}
+
+/* The verity superblock of the hash partition, then every data and hash
+ * block of the root partition against the UKI's roothash: the files
+ * checked below are exactly those that will boot. */
+static void check_verity(int fd, const struct gpt_part *data, const struct gpt_part *hash, const char *roothash,
+			 struct report *r)
+{
+	uint8_t sb[RV_SB_SIZE], root[RV_MAX_DIGEST];
+	struct rv_params p, q;
+	struct rv_report rep;
+	size_t root_len;
+	uint64_t bytes;
+	int mfd, ret;
 
 	rv_params_default(&p);
 	if (pread_full(fd, sb, sizeof(sb), (off_t)hash->offset) < 0 || rv_superblock_parse(sb, sizeof(sb), &p) < 0) {
@@ -171,6 +208,37 @@ static void check_verity_sb(int fd, const struct gpt_part *data, const struct gp
 	report_add(r, "root.verity.tree", "verified root (dm-verity)", fits ? CHECK_OK : CHECK_FAIL,
 		   "verity superblock covering the root", "%s: %s, %llu blocks of %u%s", hash->name, p.hash_name,
 		   (unsigned long long)p.data_blocks, p.data_block_size, fits ? "" : " (larger than the root partition)");
+	if (!fits || !report_wants(r, "root.verity.data"))
+		return;
+	if (hex_decode(roothash, root, sizeof(root), &root_len) < 0)
+		return;
+	bytes = p.data_blocks * p.data_block_size;
+	if (bytes > VERITY_COPY_MAX) {
+		report_add(r, "root.verity.data", "verified root (dm-verity)", CHECK_NA, "every block verifies",
+			   "%llu MiB: larger than this check copies; use rempart-verity verify",
+			   (unsigned long long)(bytes >> 20));
+		return;
+	}
+	mfd = copy_to_memfd(fd, data->offset, bytes);
+	if (mfd < 0) {
+		report_add(r, "root.verity.data", "verified root (dm-verity)", CHECK_FAIL, "every block verifies",
+			   "cannot read %s: %s", data->name, strerror(-mfd));
+		return;
+	}
+	rv_params_default(&q);
+	q.hash_area_offset = hash->offset;
+	q.superblock = true;
+	ret = rv_verify_fd(mfd, fd, &q, root, root_len, &rep, NULL, NULL);
+	close(mfd);
+	if (ret == 0)
+		report_add(r, "root.verity.data", "verified root (dm-verity)", CHECK_OK, "every block verifies",
+			   "%llu blocks of %s verify against the roothash", (unsigned long long)q.data_blocks, data->name);
+	else if (ret == -EBADMSG && rep.problem != RV_OK)
+		report_add(r, "root.verity.data", "verified root (dm-verity)", CHECK_FAIL, "every block verifies",
+			   "%s: %s at block %llu", data->name, rv_problem_str(rep.problem), (unsigned long long)rep.block);
+	else
+		report_add(r, "root.verity.data", "verified root (dm-verity)", CHECK_FAIL, "every block verifies",
+			   "cannot verify %s: %s", data->name, strerror(-ret));
 }
 
 static int check_rootfs(struct rootfs *fs, const char *expect_dir, bool scan, const char *const *exclude,
@@ -317,7 +385,7 @@ int image_run(struct report *r, const struct image_opts *o)
 				   "partition UUIDs derived from roothash", "no usable roothash= in the UKI");
 		}
 		if (root_p && hash_p)
-			check_verity_sb(fd, root_p, hash_p, r);
+			check_verity(fd, root_p, hash_p, rh, r);
 	}
 	if (!root_p)
 		root_p = gpt_find(&t, "root-a");

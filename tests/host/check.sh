@@ -113,8 +113,8 @@ mib() { echo $(( ($1 + 1048575) / 1048576 )); }
 # mkimage NAME TREE [unsigned] [editor] [baduuid]: builds NAME.img
 mkimage() {
 	local name=$1 tree=$2; shift 2
-	local unsigned=0 editor=no baduuid=0 opt
-	for opt in "$@"; do case $opt in unsigned) unsigned=1 ;; editor) editor=yes ;; baduuid) baduuid=1 ;; esac; done
+	local unsigned=0 editor=no baduuid=0 flip=0 opt
+	for opt in "$@"; do case $opt in unsigned) unsigned=1 ;; editor) editor=yes ;; baduuid) baduuid=1 ;; flip) flip=1 ;; esac; done
 	mksquashfs "$tree" "$name.sqfs" -quiet -no-progress -comp gzip -all-root -noappend >/dev/null 2>&1 || return 1
 	# -all-root drops ownership, not the mode: the setuid bit stays
 	"$RV" format "$name.sqfs" "$name.verity" > "$name.vout" 2>/dev/null || return 1
@@ -152,12 +152,15 @@ EOS
 	local s
 	s=$(sfdisk -d "$name.img" | awk -F'[=,]' '/name="esp"/{print $2+0}'); dd if="$name.esp" of="$name.img" bs=512 seek="$s" conv=notrunc status=none
 	s=$(sfdisk -d "$name.img" | awk -F'[=,]' '/name="root-a"/{print $2+0}'); dd if="$name.sqfs" of="$name.img" bs=512 seek="$s" conv=notrunc status=none
+	# flip: one byte of data block 1 of root-a changes after the tree was built
+	[ $flip = 1 ] && { printf '\x5a' | dd of="$name.img" bs=1 seek=$((s * 512 + 4096 + 17)) conv=notrunc status=none; }
 	s=$(sfdisk -d "$name.img" | awk -F'[=,]' '/name="root-a-verity"/{print $2+0}'); dd if="$name.verity" of="$name.img" bs=512 seek="$s" conv=notrunc status=none
 }
 
 mktree good-tree good
 mktree bad-tree bad
-if mkimage good good-tree && mkimage bad bad-tree && mkimage tampered good-tree unsigned editor baduuid; then
+if mkimage good good-tree && mkimage bad bad-tree && mkimage tampered good-tree unsigned editor baduuid &&
+	mkimage flipped good-tree flip; then
 	t_ok "crafted images built (sfdisk, mkfs.vfat+mtools, mksquashfs, rempart-verity, objcopy+sbsign)"
 else
 	t_fail "cannot build the crafted images"; t_done; exit
@@ -169,7 +172,7 @@ cp out.json good.json
 jq -e '.passed == true and .failures == 0' good.json >/dev/null && t_ok "clean image: passed" ||
 	{ t_fail "clean image: passed"; jq -r '.checks[] | select(.status=="FAIL") | "#   \(.id): \(.found)"' good.json; }
 for id in gpt:esp gpt:root-a gpt:root-a-verity gpt:root-b gpt:root-b-verity gpt:state esp.bootloader esp.loader esp.uki \
-	esp.uki.cmdline root.verity.binding root.verity.tree root.squashfs cmdline.roothash cmdline:lockdown \
+	esp.uki.cmdline root.verity.binding root.verity.tree root.verity.data root.squashfs cmdline.roothash cmdline:lockdown \
 	cmdline:mds sysctl:kernel.kptr_restrict mount:/tmp suid.none elf.pie elf.wx elf.bindnow; do
 	t_status "clean image" good.json "$id" OK
 done
@@ -207,6 +210,13 @@ t_status "tampered image (unsigned UKI)" tampered.json esp.uki FAIL
 t_status "tampered image (editor allowed)" tampered.json esp.loader FAIL
 t_status "tampered image (root-a UUID not from the roothash)" tampered.json root.verity.binding FAIL
 t_status "tampered image" tampered.json esp.bootloader OK
+
+rc_is "root modified after the verity tree was built" 1 "$RC" --image flipped.img --profile "$PROD/check/vm.profile" --json
+cp out.json flipped.json
+t_status "flipped root byte" flipped.json root.verity.binding OK
+t_status "flipped root byte" flipped.json root.verity.data FAIL
+jq -r '.checks[] | select(.id=="root.verity.data") | .found' flipped.json | grep -q "block 1" &&
+	t_ok "flipped root byte: data block 1 named" || t_fail "flipped root byte: block named"
 
 # ---------------------------------------------------------------- the builder's tree mode
 rc_is "tree --only elf,suid (bad)" 1 "$RC" --tree bad-tree --only elf,suid --profile "$PROD/check/common.profile" --json
