@@ -206,6 +206,23 @@ int main(int argc, char **argv)
 		profile_free(&profile);
 		return code;
 	}
+	for (size_t i = 0; i < n_only; i++) {
+		bool hit = false;
+
+		for (size_t k = 0; k < rep.n && !hit; k++) {
+			const char *o1[] = { only[i], NULL };
+			struct report one = { .only = o1 };
+
+			hit = report_wants(&one, rep.v[k].id);
+		}
+		if (!hit) {
+			log_error("--only %s: no check of that name in %s mode (ids: see --json or docs/check.md)", only[i],
+				  mode);
+			report_free(&rep);
+			profile_free(&profile);
+			return EXIT_USAGE;
+		}
+	}
 	if (json)
 		r = report_print_json(&rep, stdout, mode, image ? image : tree ? tree : NULL);
 	else

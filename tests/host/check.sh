@@ -225,6 +225,8 @@ t_status "tree" tree.json elf.wx FAIL
 t_status "tree" tree.json suid.none FAIL
 jq -e '[.checks[].id | select(startswith("elf.") or . == "suid.none" | not)] | length == 0' tree.json >/dev/null &&
 	t_ok "tree: --only keeps elf and suid rows only" || t_fail "tree: --only"
+rc_is "tree --only with a misspelt check (a gate must not pass silently)" 2 "$RC" --tree good-tree --only elf,suidd
+grep -q "suidd" err && t_ok "misspelt --only named" || t_fail "misspelt --only named"
 rc_is "tree --only elf,suid (good)" 0 "$RC" --tree good-tree --only elf,suid --profile "$PROD/check/common.profile"
 
 # ---------------------------------------------------------------- planted weaknesses, live (fixture)
