@@ -2,7 +2,9 @@
 #include "efisig.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +104,8 @@ int efisig_parse(const uint8_t *buf, size_t len, bool has_attr, struct efisig_li
 			e->sha256 = strcmp(type, EFI_CERT_SHA256) == 0;
 			if (strcmp(e->owner, MICROSOFT_OWNER) == 0)
 				e->microsoft = true;
+			if (!EVP_Digest(buf + p + 16, sig_size - 16, e->fingerprint, NULL, EVP_sha256(), NULL))
+				return -ENOMEM;
 			if (e->x509)
 				decode_x509(buf + p + 16, sig_size - 16, e);
 		}
@@ -115,5 +119,33 @@ int efivar_bool(const uint8_t *buf, size_t len, bool *value)
 	if (len != 5 || buf[4] > 1)
 		return -EBADMSG;
 	*value = buf[4] == 1;
+	return 0;
+}
+
+int efisig_cert_fingerprint(const char *path, uint8_t fp[32])
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	unsigned char *der = NULL;
+	X509 *x;
+	int len;
+
+	if (!f)
+		return -errno;
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	if (!x) {
+		rewind(f);
+		x = d2i_X509_fp(f, NULL);
+	}
+	if (!x)
+		return -EBADMSG;
+	len = i2d_X509(x, &der);
+	X509_free(x);
+	if (len <= 0)
+		return -EBADMSG;
+	if (!EVP_Digest(der, (size_t)len, fp, NULL, EVP_sha256(), NULL)) {
+		OPENSSL_free(der);
+		return -ENOMEM;
+	}
+	OPENSSL_free(der);
 	return 0;
 }

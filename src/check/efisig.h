@@ -19,6 +19,7 @@ struct efisig_entry {
 	char owner[37];        /* owner GUID */
 	char subject[256];     /* X.509 subject (one line), or "" */
 	char issuer[256];
+	uint8_t fingerprint[32]; /* SHA-256 of the entry's data (the DER certificate for X.509) */
 };
 
 struct efisig_list {
@@ -34,5 +35,8 @@ void efisig_list_free(struct efisig_list *l);
 int efisig_parse(const uint8_t *buf, size_t len, bool has_attr, struct efisig_list *out);
 /* Decodes a one-byte boolean variable (SecureBoot, SetupMode): 0/1, -EBADMSG. */
 int efivar_bool(const uint8_t *buf, size_t len, bool *value);
+/* SHA-256 fingerprint of a certificate file (PEM or DER). -ENOENT,
+ * -EBADMSG when not a certificate. */
+int efisig_cert_fingerprint(const char *path, uint8_t fp[32]);
 /* GUID bytes (EFI mixed-endian) to text. */
 void efi_guid_format(const uint8_t g[16], char out[37]);

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -108,8 +110,45 @@ static void check_layout(const struct gpt_table *t, struct report *r)
 	}
 }
 
+extern char **environ;
+
+/* sbverify --cert CERT on an in-memory image: 0 verified, 1 not, < 0 error. */
+static int sbverify(const uint8_t *buf, size_t len, const char *cert)
+{
+	char tmp[] = "/tmp/rempart-check-efi-XXXXXX";
+	posix_spawn_file_actions_t fa;
+	int fd = mkostemp(tmp, O_CLOEXEC), r, status;
+	pid_t pid;
+	char *argv[] = { (char *)"sbverify", (char *)"--cert", (char *)cert, tmp, NULL };
+
+	if (fd < 0)
+		return -errno;
+	r = write_full(fd, buf, len);
+	close(fd);
+	if (r < 0) {
+		unlink(tmp);
+		return r;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	r = posix_spawnp(&pid, "sbverify", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (r != 0) {
+		unlink(tmp);
+		return -r;
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			unlink(tmp);
+			return -errno;
+		}
+	unlink(tmp);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
 static void check_efi_binary(const struct esp *esp, const char *path, const char *id, const char *objective,
-			     struct report *r, uint8_t **keep, size_t *keep_len)
+			     struct report *r, uint8_t **keep, size_t *keep_len, const char *keys_dir)
 {
 	_cleanup_free_ uint8_t *buf = NULL;
 	size_t len = 0;
@@ -127,6 +166,20 @@ static void check_efi_binary(const struct esp *esp, const char *path, const char
 	}
 	report_add(r, id, objective, pe_signed(&pe, len) ? CHECK_OK : CHECK_FAIL, "signed PE image",
 		   "%s: %s, %zu bytes", path, pe_signed(&pe, len) ? "Authenticode signature present" : "unsigned", len);
+	if (keys_dir) {
+		_cleanup_free_ char *cert = NULL, *sid = NULL;
+		int v;
+
+		if (asprintf(&cert, "%s/db.crt", keys_dir) < 0 || asprintf(&sid, "%s.signer", id) < 0)
+			return;
+		v = sbverify(buf, len, cert);
+		if (v < 0)
+			report_add(r, sid, objective, CHECK_FAIL, "signed by our db key", "cannot run sbverify: %s",
+				   strerror(-v));
+		else
+			report_add(r, sid, objective, v == 0 ? CHECK_OK : CHECK_FAIL, "signed by our db key",
+				   "%s: %s %s", path, v == 0 ? "verifies with" : "does not verify with", cert);
+	}
 	if (keep) {
 		*keep = TAKE_PTR(buf);
 		*keep_len = len;
@@ -338,13 +391,13 @@ int image_run(struct report *r, const struct image_opts *o)
 		esp.image = (char *)o->path;
 		esp.offset = esp_p->offset;
 		check_efi_binary(&esp, "/EFI/BOOT/BOOTX64.EFI", "esp.bootloader", "boot chain (signed boot loader)", r,
-				 NULL, NULL);
+				 NULL, NULL, o->keys_dir);
 		check_loader_conf(&esp, r);
 		if (esp_list(&esp, "/EFI/Linux", &ukis) < 0 || !(newest = uki_newest(ukis.v, ukis.n))) {
 			report_add(r, "esp.uki", "boot chain (signed UKI)", CHECK_FAIL, "EFI/Linux/rempart_<ver>+N.efi",
 				   "no UKI in /EFI/Linux");
 		} else {
-			check_efi_binary(&esp, newest, "esp.uki", "boot chain (signed UKI)", r, &uki, &uki_len);
+			check_efi_binary(&esp, newest, "esp.uki", "boot chain (signed UKI)", r, &uki, &uki_len, o->keys_dir);
 			if (asprintf(&where, "UKI %s", newest) < 0)
 				where = NULL;
 		}

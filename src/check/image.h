@@ -10,6 +10,7 @@
 struct image_opts {
 	const char *path;
 	const char *expect_dir; /* NULL: from the image's /usr/share/rempart/hardening */
+	const char *keys_dir;   /* db.crt: boot loader and UKI must be signed by it (sbverify) */
 	bool scan;
 };
 

@@ -96,14 +96,27 @@ static void check_keys(const struct live_opts *o, struct report *r, const char *
 		       const char *guid)
 {
 	_cleanup_free_ uint8_t *buf = NULL;
-	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ char *path = NULL, *crt = NULL;
 	struct efisig_list l = { 0 };
-	size_t len, x509 = 0, ms = 0;
+	size_t len, x509 = 0, ms = 0, ours = 0, foreign = 0;
+	uint8_t fp[32];
+	bool have_fp = false;
 	struct check *c;
 	int ret;
 
 	if (asprintf(&path, "/sys/firmware/efi/efivars/%s-%s", var, guid) < 0)
 		return;
+	if (o->keys_dir) {
+		if (asprintf(&crt, "%s/%s.crt", o->keys_dir, var) < 0)
+			return;
+		ret = efisig_cert_fingerprint(crt, fp);
+		if (ret < 0) {
+			report_add(r, id, "Secure Boot with our keys (no Microsoft)", CHECK_FAIL, "our keys only",
+				   "cannot read our certificate %s: %s", crt, strerror(-ret));
+			return;
+		}
+		have_fp = true;
+	}
 	ret = read_sys_bin(o, path, &buf, &len);
 	if (ret < 0) {
 		report_add(r, id, "Secure Boot with our keys (no Microsoft)", CHECK_FAIL, "our keys only",
@@ -120,9 +133,20 @@ static void check_keys(const struct live_opts *o, struct report *r, const char *
 	for (size_t i = 0; i < l.n; i++) {
 		x509 += l.v[i].x509;
 		ms += l.v[i].microsoft;
+		if (have_fp && l.v[i].x509) {
+			if (memcmp(l.v[i].fingerprint, fp, sizeof(fp)) == 0)
+				ours++;
+			else
+				foreign++;
+		}
 	}
-	c = report_add(r, id, "Secure Boot with our keys (no Microsoft)", x509 && !ms ? CHECK_OK : CHECK_FAIL,
-		       "our keys only", "%zu entries, %zu X.509, %zu Microsoft", l.n, x509, ms);
+	if (have_fp)
+		c = report_add(r, id, "Secure Boot with our keys (no Microsoft)",
+			       ours && !foreign && !ms ? CHECK_OK : CHECK_FAIL, "exactly our keys",
+			       "%zu X.509: %zu ours (%s.crt), %zu other, %zu Microsoft", x509, ours, var, foreign, ms);
+	else
+		c = report_add(r, id, "Secure Boot with our keys (no Microsoft)", x509 && !ms ? CHECK_OK : CHECK_FAIL,
+			       "our keys only", "%zu entries, %zu X.509, %zu Microsoft", l.n, x509, ms);
 	for (size_t i = 0; i < l.n; i++)
 		check_add_detail(c, "%s owner %s%s", l.v[i].x509 ? l.v[i].subject : l.v[i].sha256 ? "sha256 hash" : "other",
 				 l.v[i].owner, l.v[i].microsoft ? " (Microsoft)" : "");

@@ -15,6 +15,7 @@ struct live_opts {
 	const char *sysroot;        /* "" normally; a fixture tree in tests */
 	const char *expect_dir;     /* NULL: <sysroot>/usr/share/rempart/hardening */
 	const char *const *exclude; /* scan exclusions */
+	const char *keys_dir;       /* PK.crt, KEK.crt, db.crt: the enrolled keys must be these */
 	bool scan;                  /* run the filesystem scans */
 };
 

@@ -38,6 +38,9 @@ static void usage(FILE *f)
 	      "                     advisory, allows paths for per-file checks (see docs/check.md)\n"
 	      "  --expect DIR       expected hardening (cmdline, sysctl.conf, capabilities); default\n"
 	      "                     /usr/share/rempart/hardening of the system, image or tree checked\n"
+	      "  --keys DIR         our Secure Boot certificates (PK.crt, KEK.crt, db.crt): live, the\n"
+	      "                     enrolled keys must be exactly these; offline, the boot loader and\n"
+	      "                     UKI must verify with db.crt (sbverify)\n"
 	      "  --only LIST        only these checks (comma-separated id prefixes: elf,suid,sysctl...)\n"
 	      "  --exclude PATH     prune PATH from the filesystem scans (repeatable)\n"
 	      "  --no-scan          skip the filesystem scans (setuid, ELF, interpreters)\n"
@@ -54,7 +57,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	enum { O_IMAGE = 256, O_TREE, O_PROFILE, O_EXPECT, O_ONLY, O_EXCLUDE, O_NOSCAN, O_SYSROOT, O_JSON, O_VERSION };
+	enum { O_IMAGE = 256, O_TREE, O_PROFILE, O_EXPECT, O_ONLY, O_EXCLUDE, O_NOSCAN, O_SYSROOT, O_JSON, O_VERSION, O_KEYS };
 	static const struct option lo[] = {
 		{ "image", required_argument, NULL, O_IMAGE },
 		{ "tree", required_argument, NULL, O_TREE },
@@ -62,6 +65,7 @@ int main(int argc, char **argv)
 		{ "expect", required_argument, NULL, O_EXPECT },
 		{ "only", required_argument, NULL, O_ONLY },
 		{ "exclude", required_argument, NULL, O_EXCLUDE },
+		{ "keys", required_argument, NULL, O_KEYS },
 		{ "no-scan", no_argument, NULL, O_NOSCAN },
 		{ "sysroot", required_argument, NULL, O_SYSROOT },
 		{ "json", no_argument, NULL, O_JSON },
@@ -70,7 +74,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *image = NULL, *tree = NULL, *profile_path = NULL, *expect = NULL, *sysroot = "";
+	const char *image = NULL, *tree = NULL, *profile_path = NULL, *expect = NULL, *sysroot = "", *keys = NULL;
 	const char *only[MAX_LIST + 1] = { 0 }, *exclude[MAX_LIST + 1] = { 0 };
 	_cleanup_free_ char *only_buf = NULL;
 	size_t n_only = 0, n_exclude = 0;
@@ -121,6 +125,9 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			exclude[n_exclude++] = optarg;
+			break;
+		case O_KEYS:
+			keys = optarg;
 			break;
 		case O_NOSCAN:
 			scan = false;
@@ -178,7 +185,7 @@ int main(int argc, char **argv)
 	report_init(&rep, &profile);
 	rep.only = n_only ? only : NULL;
 	if (image) {
-		struct image_opts io = { .path = image, .expect_dir = expect, .scan = scan };
+		struct image_opts io = { .path = image, .expect_dir = expect, .keys_dir = keys, .scan = scan };
 
 		mode = "image";
 		r = image_run(&rep, &io);
@@ -192,7 +199,8 @@ int main(int argc, char **argv)
 		if (r < 0)
 			log_errno(LOG_LVL_ERROR, r, "cannot check tree %s", tree);
 	} else {
-		struct live_opts lo2 = { .sysroot = sysroot, .expect_dir = expect, .exclude = exclude, .scan = scan };
+		struct live_opts lo2 = { .sysroot = sysroot, .expect_dir = expect, .exclude = exclude, .scan = scan,
+					 .keys_dir = keys };
 
 		mode = "live";
 		r = live_run(&rep, &lo2);

@@ -177,6 +177,14 @@ for id in gpt:esp gpt:root-a gpt:root-a-verity gpt:root-b gpt:root-b-verity gpt:
 	t_status "clean image" good.json "$id" OK
 done
 t_status "clean image" good.json boot.secureboot N/A
+mkdir -p keys otherkeys && cp db.crt keys/ &&
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout otherkeys/db.key -out otherkeys/db.crt -subj /CN=not-ours -days 1 >/dev/null 2>&1
+rc_is "clean image, --keys ours" 0 "$RC" --image good.img --profile "$PROD/check/vm.profile" --keys keys --json --no-scan
+t_status "signed by our db key" out.json esp.uki.signer OK
+t_status "signed by our db key" out.json esp.bootloader.signer OK
+rc_is "clean image, --keys of someone else" 1 "$RC" --image good.img --profile "$PROD/check/vm.profile" --keys otherkeys --json --no-scan
+t_status "signed by another key" out.json esp.uki.signer FAIL
+t_status "signed by another key" out.json esp.bootloader.signer FAIL
 t_status "clean image" good.json platform.iommu N/A
 
 # ---------------------------------------------------------------- planted weaknesses, offline

@@ -9,7 +9,10 @@
 
 #include <cmocka.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "efisig.h"
 #include "uuid.h"
@@ -109,6 +112,48 @@ static void test_ours_and_microsoft(void **state)
 	OPENSSL_free(ms);
 }
 
+static void test_fingerprint(void **state)
+{
+	uint8_t *ours, *ms, buf[8192], fp[32];
+	size_t lo = make_cert("Rempart", &ours), lm = make_cert("Other", &ms), len = 0;
+	char path[] = "/tmp/rempart-crt-XXXXXX";
+	struct efisig_list l = { 0 };
+	int fd = mkstemp(path);
+	FILE *f;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, ours, lo), (ssize_t)lo); /* DER */
+	close(fd);
+	add_list(buf, &len, X509_GUID, OUR_OWNER, ours, lo);
+	add_list(buf, &len, X509_GUID, OUR_OWNER, ms, lm);
+	assert_int_equal(efisig_parse(buf, len, false, &l), 0);
+	assert_int_equal(efisig_cert_fingerprint(path, fp), 0);
+	assert_memory_equal(fp, l.v[0].fingerprint, 32);
+	assert_memory_not_equal(fp, l.v[1].fingerprint, 32);
+	/* the same certificate as PEM */
+	{
+		const unsigned char *p = ours;
+		X509 *x = d2i_X509(NULL, &p, (long)lo);
+
+		f = fopen(path, "w");
+		PEM_write_X509(f, x);
+		fclose(f);
+		X509_free(x);
+	}
+	memset(fp, 0, sizeof(fp));
+	assert_int_equal(efisig_cert_fingerprint(path, fp), 0);
+	assert_memory_equal(fp, l.v[0].fingerprint, 32);
+	f = fopen(path, "w");
+	fputs("not a certificate\n", f);
+	fclose(f);
+	assert_int_equal(efisig_cert_fingerprint(path, fp), -EBADMSG);
+	unlink(path);
+	assert_int_equal(efisig_cert_fingerprint(path, fp), -ENOENT);
+	efisig_list_free(&l);
+	OPENSSL_free(ours);
+	OPENSSL_free(ms);
+}
+
 static void test_malformed(void **state)
 {
 	uint8_t buf[256] = { 0 }, data[8] = { 0 };
@@ -147,6 +192,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ours_and_microsoft),
+		cmocka_unit_test(test_fingerprint),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_bool),
 	};
