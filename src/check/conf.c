@@ -564,7 +564,9 @@ bool opt_has(const char *opts, const char *opt)
 	return false;
 }
 
-static const char *const pseudo_skip[] = { "swap", "none" };
+/* Not filesystems that can hold a program or a device node: swap, autofs
+ * triggers (the mount they trigger is judged itself), namespace files. */
+static const char *const pseudo_skip[] = { "swap", "none", "autofs", "nsfs" };
 
 enum mount_verdict mount_judge(const struct mount_entry *m, char *missing, size_t size)
 {

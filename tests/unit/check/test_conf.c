@@ -121,13 +121,15 @@ static void test_mountinfo(void **state)
 	const char *mi = "22 1 253:0 / / ro,relatime shared:1 - squashfs /dev/mapper/root ro\n"
 			 "30 22 0:25 / /my\\040dir rw,nosuid,nodev,noexec - tmpfs tmpfs rw,size=10k\n"
 			 "31 22 0:26 / /dev rw,nosuid,noexec - devtmpfs udev rw\n"
-			 "32 22 0:27 / /data rw,nosuid,nodev - ext4 /dev/vdb rw\n";
+			 "32 22 0:27 / /data rw,nosuid,nodev - ext4 /dev/vdb rw\n"
+			 "33 22 0:28 / /proc/sys/fs/binfmt_misc rw,relatime - autofs systemd-1 rw,fd=29\n";
 	struct mount_table t = { 0 };
 	char missing[64];
 
 	assert_int_equal(mountinfo_parse(mi, strlen(mi), &t), 0);
-	assert_int_equal(t.n, 4);
+	assert_int_equal(t.n, 5);
 	assert_string_equal(t.v[0].majmin, "253:0");
+	assert_int_equal(mount_judge(&t.v[4], missing, sizeof(missing)), MOUNT_NOT_APPLICABLE);
 	assert_string_equal(t.v[1].mountpoint, "/my dir");
 	assert_int_equal(mount_judge(&t.v[0], missing, sizeof(missing)), MOUNT_OK);
 	assert_int_equal(mount_judge(&t.v[1], missing, sizeof(missing)), MOUNT_OK);
