@@ -345,7 +345,12 @@ static int check_rootfs(struct rootfs *fs, const char *expect_dir, bool scan, co
 			so.what |= SCAN_INTERP;
 		if (so.what)
 			ret = scan_rootfs(fs, r, &so);
-		if (fs->errors)
+		if (ret < 0 && ret != -ENOMEM) {
+			/* A root filesystem that cannot be walked fails the check. */
+			report_add(r, "scan.complete", "every file examined", CHECK_FAIL, "the whole tree read",
+				   "the root filesystem could not be walked (%s): corrupt or hostile", strerror(-ret));
+			ret = 0;
+		} else if (fs->errors)
 			report_add(r, "scan.complete", "every file examined", CHECK_FAIL, "0 unreadable entries",
 				   "%llu entries could not be read", (unsigned long long)fs->errors);
 	}
