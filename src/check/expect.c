@@ -255,8 +255,11 @@ int check_fstab(struct rootfs *fs, struct report *r)
 			   "no /etc/fstab (nothing declared)");
 		return 0;
 	}
-	if (ret < 0)
-		return ret;
+	if (ret < 0) {
+		report_add(r, "mount.fstab", "writable mounts nosuid,nodev,noexec", CHECK_FAIL, "valid /etc/fstab",
+			   "cannot read /etc/fstab: %s", strerror(-ret));
+		return ret == -ENOMEM ? ret : 0;
+	}
 	ret = fstab_parse((const char *)b.data, b.len, &t);
 	rootfs_blob_free(&b);
 	if (ret < 0) {

@@ -317,16 +317,20 @@ static int check_rootfs(struct rootfs *fs, const char *expect_dir, bool scan, co
 	if (ret < 0) {
 		report_add(r, "expect.files", "hardening configuration shipped", CHECK_FAIL, "valid files", "%s: %s",
 			   bad ? bad : expect_dir ? expect_dir : HARDENING_DIR, strerror(-ret));
-		expect_free(&e);
-		return ret == -ENOMEM ? ret : 0;
-	}
-	expect_report(&e, r);
-	if (cmdline_tokens)
-		check_cmdline(cmdline_tokens, &e, r, cmdline_where);
-	if (report_wants_group(r, "sysctl")) {
-		ret = check_sysctl_config(fs, &e, r);
-		if (ret < 0)
-			goto out;
+		if (ret == -ENOMEM) {
+			expect_free(&e);
+			return ret;
+		}
+		/* nothing to compare with: the other checks still run */
+	} else {
+		expect_report(&e, r);
+		if (cmdline_tokens)
+			check_cmdline(cmdline_tokens, &e, r, cmdline_where);
+		if (report_wants_group(r, "sysctl")) {
+			ret = check_sysctl_config(fs, &e, r);
+			if (ret < 0)
+				goto out;
+		}
 	}
 	if (report_wants_group(r, "mount")) {
 		ret = check_fstab(fs, r);

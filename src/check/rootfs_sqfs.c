@@ -46,7 +46,9 @@ static int sq_err(int e)
 {
 	switch (e) {
 	case SQFS_ERROR_ALLOC:
-		return -ENOMEM;
+		/* libsquashfs sizes its allocations from the image (inode block
+		 * lists, tables): a failure means a hostile or corrupt image. */
+		return -EBADMSG;
 	case SQFS_ERROR_IO:
 		return -EIO;
 	case SQFS_ERROR_NOT_DIR:
@@ -183,9 +185,7 @@ static int sq_walk(struct rootfs *fs, rootfs_walk_cb cb, void *ud)
 
 	r = sqfs_dir_reader_get_full_hierarchy(s->dr, s->idtbl, NULL, 0, &root);
 	if (r)
-		/* SQFS_ERROR_ALLOC here comes from sizes read from the image
-		 * (inode block lists), not from a lack of memory. */
-		return r == SQFS_ERROR_ALLOC ? -EBADMSG : sq_err(r);
+		return sq_err(r);
 	r = walk_node(fs, root, path, 0, 0, cb, ud);
 	sqfs_dir_tree_destroy(root);
 	return r;

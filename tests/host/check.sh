@@ -226,6 +226,16 @@ t_status "flipped root byte" flipped.json root.verity.data FAIL
 jq -r '.checks[] | select(.id=="root.verity.data") | .found' flipped.json | grep -q "block 1" &&
 	t_ok "flipped root byte: data block 1 named" || t_fail "flipped root byte: block named"
 
+# a hostile squashfs (found by fuzz-check_squashfs: inode block list of
+# hundreds of TiB) as root-a: reported, not a crash nor a system error
+truncate -s 4M hostile.img
+printf 'label: gpt\nstart=2048, size=2048, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, name="root-a"\n' |
+	sfdisk -q hostile.img >/dev/null 2>&1
+dd if="$SRC/tests/fuzz/corpus/check_squashfs/regress-huge-inode-blocklist" of=hostile.img bs=512 seek=2048 \
+	conv=notrunc status=none
+rc_is "hostile squashfs in root-a" 1 "$RC" --image hostile.img --json
+t_status "hostile squashfs" out.json scan.complete FAIL
+
 # ---------------------------------------------------------------- the builder's tree mode
 rc_is "tree --only elf,suid (bad)" 1 "$RC" --tree bad-tree --only elf,suid --profile "$PROD/check/common.profile" --json
 cp out.json tree.json
