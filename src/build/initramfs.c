@@ -288,7 +288,11 @@ int build_initramfs(struct build_ctx *b, const char *init_path, const char *out_
 		_cleanup_free_ char *pk = pathjoin(b->keys_dir, "tpm-policy.pub");
 		_cleanup_free_ char *ek = pathjoin(b->keys_dir, "escrow.pub");
 
-		r = cpio_add_file(&c, "etc/rempart/tpm-policy.pub", 0644, pk);
+		_cleanup_free_ char *caps = product_path(b, "hardening/capabilities");
+
+		r = cpio_add_file(&c, "etc/rempart/capabilities", 0644, caps);
+		if (r == 0)
+			r = cpio_add_file(&c, "etc/rempart/tpm-policy.pub", 0644, pk);
 		if (r == 0)
 			r = cpio_add_file(&c, "etc/rempart/escrow.pub", 0644, ek);
 	}

@@ -28,6 +28,15 @@ static const char *const removed_tools[] = {
 	"usr/bin/pkexec", "usr/bin/sudo", "usr/bin/mount.cifs", "usr/sbin/pam_extrausers_chkpwd",
 };
 
+/* Interpreters: on Linux 6.1 nothing can make them refuse code from a
+ * noexec mount, so they are removed (docs/hardening.md); dash stays as
+ * /bin/sh for system()/popen() and units. */
+static const char *const removed_interpreters[] = {
+	"usr/bin/bash", "usr/bin/rbash", "usr/bin/perl", "usr/bin/perl5.36.0", "usr/bin/mawk",
+	"usr/bin/awk", "usr/bin/nawk", "etc/alternatives/awk", "etc/alternatives/nawk",
+	"usr/lib/x86_64-linux-gnu/perl-base", "usr/share/perl5",
+};
+
 static int run_mmdebstrap(struct build_ctx *b)
 {
 	_cleanup_(argv_freep) struct argv a = ARGV_INIT;
@@ -248,10 +257,81 @@ static int harden(struct build_ctx *b)
 		if (unlink(p) < 0 && errno != ENOENT)
 			return log_errno(LOG_LVL_ERROR, -errno, "cannot remove %s", p);
 	}
+	for (size_t i = 0; i < ARRAY_SIZE(removed_interpreters); i++) {
+		_cleanup_free_ char *p = pathjoin(b->rootfs, removed_interpreters[i]);
+		int r = rm_rf(p);
+
+		if (r < 0)
+			return log_errno(LOG_LVL_ERROR, r, "cannot remove %s", p);
+	}
+	/* accounts whose shell was bash get the remaining /bin/sh */
+	{
+		_cleanup_(argv_freep) struct argv a = ARGV_INIT;
+		_cleanup_free_ char *passwd = pathjoin(b->rootfs, "etc/passwd");
+
+		argv_add(&a, "sed");
+		argv_add(&a, "-i");
+		argv_add(&a, "s#:/bin/bash$#:/bin/sh#");
+		argv_add(&a, passwd);
+		if (run_command(&a, NULL, NULL, true, NULL) < 0)
+			return log_errno(LOG_LVL_ERROR, -EIO, "cannot change login shells in %s", passwd);
+	}
 	stripped_count = 0;
 	if (nftw(b->rootfs, strip_one, 64, FTW_PHYS | FTW_MOUNT) < 0)
 		return log_errno(LOG_LVL_ERROR, -errno, "cannot strip privilege bits in %s", b->rootfs);
 	log_debug("hardening pass: %u setuid/setgid bits or capabilities removed", stripped_count);
+	return 0;
+}
+
+/* The product's hardening files, where rempart-check and systemd read them. */
+static int install_hardening(struct build_ctx *b)
+{
+	_cleanup_free_ char *hsrc = product_path(b, "hardening"), *csrc = product_path(b, "check");
+	_cleanup_free_ char *hdst = pathjoin(b->rootfs, "usr/share/rempart/hardening");
+	_cleanup_free_ char *cdst = pathjoin(b->rootfs, "usr/share/rempart/check");
+	_cleanup_free_ char *sysctl_src = pathjoin(hsrc, "sysctl.conf");
+	_cleanup_free_ char *sysctl_dst = pathjoin(b->rootfs, "usr/lib/sysctl.d/50-rempart.conf");
+	int r;
+
+	r = mkdir_p(hdst, 0755);
+	if (r == 0)
+		r = mkdir_p(cdst, 0755);
+	if (r == 0)
+		r = copy_tree(hsrc, hdst);
+	if (r == 0)
+		r = copy_tree(csrc, cdst);
+	if (r == 0 && access(sysctl_src, R_OK) == 0)
+		r = copy_file(sysctl_src, sysctl_dst, 0644);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot install the hardening configuration");
+	return 0;
+}
+
+/* The image is refused if any ELF file, privilege bit or interpreter
+ * breaks the product's policy (rempart-check, tree mode). */
+static int gate(struct build_ctx *b)
+{
+	_cleanup_(argv_freep) struct argv a = ARGV_INIT;
+	_cleanup_free_ char *check = find_tool(b, "rempart-check");
+	_cleanup_free_ char *profile = product_path(b, "check/common.profile");
+	_cleanup_free_ char *report = pathjoin(b->out_dir, "check-tree.txt");
+	int st = 0, r;
+
+	if (!check)
+		return log_error("rempart-check not found under %s/src", b->tools_dir), -ENOENT;
+	argv_add(&a, check);
+	argv_add(&a, "--tree");
+	argv_add(&a, b->rootfs);
+	argv_add(&a, "--only");
+	argv_add(&a, "elf,suid,interp");
+	argv_add(&a, "--profile");
+	argv_add(&a, profile);
+	r = run_command(&a, NULL, report, true, &st);
+	if (r < 0) {
+		log_error("the root filesystem fails the hardening gate (rempart-check --tree, exit %d); "
+			  "report in %s", st, report);
+		return -EPERM;
+	}
 	return 0;
 }
 
@@ -313,7 +393,13 @@ int build_rootfs(struct build_ctx *b)
 	r = configure(b);
 	if (r < 0)
 		return r;
+	r = install_hardening(b);
+	if (r < 0)
+		return r;
 	r = harden(b);
+	if (r < 0)
+		return r;
+	r = gate(b);
 	if (r < 0)
 		return r;
 	step_end();

@@ -20,6 +20,8 @@
 #include <fcntl.h>
 #include <libcryptsetup.h>
 #include <stdarg.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,6 +320,46 @@ static void switch_root(void)
 		fatal("chroot into the new root: %s", strerror(errno));
 }
 
+/* Before systemd starts: no more kernel modules (the profile's are loaded),
+ * the capability bounding set trimmed as the product decided
+ * (products/rempart/hardening/capabilities), and no_new_privs for PID 1 and
+ * therefore for every process of the system. */
+static void lock_down(void)
+{
+	_cleanup_free_ uint8_t *buf = NULL;
+	char *save = NULL;
+	unsigned dropped = 0;
+	size_t len;
+	int fd, r;
+
+	r = read_file("/etc/rempart/capabilities", 64 * 1024, &buf, &len);
+	if (r < 0)
+		fatal("cannot read the capability policy /etc/rempart/capabilities: %s", strerror(-r));
+	for (char *line = strtok_r((char *)buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[64], action[16];
+		cap_value_t v;
+
+		if (line[0] == '#' || sscanf(line, "%63s %15s", name, action) != 2)
+			continue;
+		if (strcmp(action, "drop") != 0)
+			continue;
+		for (char *p = name; *p; p++)
+			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+		if (cap_from_name(name, &v) < 0)
+			fatal("unknown capability %s in the capability policy", name);
+		if (prctl(PR_CAPBSET_DROP, v, 0, 0, 0) < 0 && errno != EINVAL)
+			fatal("cannot drop %s from the bounding set: %s", name, strerror(errno));
+		dropped++;
+	}
+	fd = open("/proc/sys/kernel/modules_disabled", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		fatal("cannot set kernel.modules_disabled=1: %s", strerror(errno));
+	close(fd);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		fatal("cannot set no_new_privs: %s", strerror(errno));
+	say("locked down: %u capabilities out of the bounding set, module loading disabled, no_new_privs", dropped);
+}
+
 int main(void)
 {
 	char data_uuid[UUID_STR_LEN], hash_uuid[UUID_STR_LEN], data_dev[300], hash_dev[300];
@@ -364,6 +406,7 @@ int main(void)
 #endif
 
 	setup_state();
+	lock_down();
 	switch_root();
 	mkdir("/dev/shm", 01777);
 	if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777") < 0)

@@ -240,9 +240,24 @@ static int populate(const char *image_var, struct state_result *res)
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
 		if (mkdir(dirs[i], 0755) < 0 && errno != EEXIST)
 			return fail(res, -errno, "cannot create %s", dirs[i]);
-	r = write_file_atomic(STATE_MNT "/etc/machine-id", "", 0, 0444);
-	if (r < 0)
-		return fail(res, r, "cannot create the machine-id file of the state");
+	{
+		/* the machine's identity is created with its state (systemd would
+		 * otherwise try to commit a transient one through the bind mount) */
+		uint8_t id[16];
+		char hex[34];
+
+		if (getrandom(id, sizeof(id), 0) != sizeof(id))
+			return fail(res, -EIO, "no randomness for the machine ID");
+		id[6] = (uint8_t)((id[6] & 0x0f) | 0x40);
+		id[8] = (uint8_t)((id[8] & 0x3f) | 0x80);
+		for (size_t i = 0; i < sizeof(id); i++)
+			snprintf(hex + 2 * i, 3, "%02x", id[i]);
+		hex[32] = '\n';
+		hex[33] = '\0';
+		r = write_file_atomic(STATE_MNT "/etc/machine-id", hex, 33, 0444);
+		if (r < 0)
+			return fail(res, r, "cannot create the machine-id file of the state");
+	}
 	src = open(image_var, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	dst = open(STATE_MNT "/var", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (src < 0 || dst < 0)
@@ -279,8 +294,9 @@ static int check_layout(struct state_result *res)
 			return fail(res, -EBADMSG, "the state partition's /%s is missing, not a directory or not root's",
 				    dirs[i]);
 	}
-	if (lstat(STATE_MNT "/etc/machine-id", &st) < 0 || !S_ISREG(st.st_mode))
-		return fail(res, -EBADMSG, "the state partition's etc/machine-id is missing or not a regular file");
+	if (lstat(STATE_MNT "/etc/machine-id", &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != 33)
+		return fail(res, -EBADMSG, "the state partition's etc/machine-id is missing, not a regular file or "
+			    "not a machine ID");
 	return 0;
 }
 
