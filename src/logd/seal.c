@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "seal.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+
+#include "cleanup.h"
+#include "hex.h"
+
+#define EVOLVE_LABEL "rempart-logd evolve v1"
+#define MAC_LABEL "rempart-logd mac v1"
+
+static void le64enc(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* out = HMAC-SHA256(key, label || store_id || machine_id || le64(n)) */
+static int derive(const uint8_t key[LS_KEY_LEN], const char *label, const struct ls_ids *ids, uint64_t n,
+		  uint8_t out[LS_KEY_LEN])
+{
+	uint8_t msg[64];
+	size_t ll = strlen(label), outlen = 0;
+
+	memcpy(msg, label, ll);
+	memcpy(msg + ll, ids->store_id, LS_ID_LEN);
+	memcpy(msg + ll + LS_ID_LEN, ids->machine_id, LS_ID_LEN);
+	le64enc(msg + ll + 2 * LS_ID_LEN, n);
+	if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, LS_KEY_LEN, msg, ll + 2 * LS_ID_LEN + 8,
+		       out, LS_KEY_LEN, &outlen) || outlen != LS_KEY_LEN)
+		return -EIO;
+	return 0;
+}
+
+int seal_evolve(uint8_t key[LS_KEY_LEN], const struct ls_ids *ids, uint64_t epoch)
+{
+	uint8_t next[LS_KEY_LEN];
+	int r;
+
+	if (epoch == UINT64_MAX)
+		return -EOVERFLOW;
+	r = derive(key, EVOLVE_LABEL, ids, epoch + 1, next);
+	if (r == 0)
+		memcpy(key, next, LS_KEY_LEN);
+	secure_wipe(next, sizeof(next));
+	return r;
+}
+
+int seal_evolve_to(uint8_t key[LS_KEY_LEN], const struct ls_ids *ids, uint64_t from, uint64_t to)
+{
+	if (to < from)
+		return -EINVAL;
+	for (uint64_t e = from; e < to; e++) {
+		int r = seal_evolve(key, ids, e);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int seal_mac_key(const uint8_t key[LS_KEY_LEN], const struct ls_ids *ids, uint64_t epoch,
+		 uint8_t mac_key[LS_KEY_LEN])
+{
+	return derive(key, MAC_LABEL, ids, epoch, mac_key);
+}
+
+int seal_mac_new(struct seal_mac *m)
+{
+	*m = (struct seal_mac){ 0 };
+	m->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	if (!m->mac)
+		return -EIO;
+	m->ctx = EVP_MAC_CTX_new(m->mac);
+	if (!m->ctx) {
+		seal_mac_free(m);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void seal_mac_free(struct seal_mac *m)
+{
+	EVP_MAC_CTX_free(m->ctx);
+	EVP_MAC_free(m->mac);
+	*m = (struct seal_mac){ 0 };
+}
+
+int seal_mac_setkey(struct seal_mac *m, const uint8_t mac_key[LS_KEY_LEN])
+{
+	char digest[] = "SHA256";
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+		OSSL_PARAM_construct_end(),
+	};
+
+	m->keyed = false;
+	if (!EVP_MAC_init(m->ctx, mac_key, LS_KEY_LEN, params))
+		return -EIO;
+	m->keyed = true;
+	return 0;
+}
+
+int seal_mac_compute(struct seal_mac *m, const void *a, size_t alen, const void *b, size_t blen,
+		     uint8_t tag[LS_TAG_LEN])
+{
+	size_t outlen = 0;
+
+	if (!m->keyed)
+		return -EINVAL;
+	/* A NULL key re-initialises with the key already set (precomputed pads). */
+	if (!EVP_MAC_init(m->ctx, NULL, 0, NULL))
+		return -EIO;
+	if ((alen && !EVP_MAC_update(m->ctx, a, alen)) || (blen && !EVP_MAC_update(m->ctx, b, blen)))
+		return -EIO;
+	if (!EVP_MAC_final(m->ctx, tag, &outlen, LS_TAG_LEN) || outlen != LS_TAG_LEN)
+		return -EIO;
+	return 0;
+}
+
+void seal_vkey_format(const struct ls_ids *ids, const uint8_t k0[LS_KEY_LEN], char out[SEAL_VKEY_STRLEN + 1])
+{
+	char *p = out;
+
+	memcpy(p, "rlvk1-", 6);
+	p += 6;
+	hex_encode(ids->store_id, LS_ID_LEN, p);
+	p += 2 * LS_ID_LEN;
+	*p++ = '-';
+	hex_encode(ids->machine_id, LS_ID_LEN, p);
+	p += 2 * LS_ID_LEN;
+	*p++ = '-';
+	hex_encode(k0, LS_KEY_LEN, p);
+}
+
+int seal_vkey_parse(const char *s, struct ls_ids *ids, uint8_t k0[LS_KEY_LEN])
+{
+	char buf[SEAL_VKEY_STRLEN + 1];
+	size_t n = strlen(s), outlen;
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\r'))
+		n--;
+	if (n != SEAL_VKEY_STRLEN || memcmp(s, "rlvk1-", 6) != 0 || s[38] != '-' || s[71] != '-')
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	buf[38] = buf[71] = 0;
+	if (hex_decode(buf + 6, ids->store_id, LS_ID_LEN, &outlen) < 0 || outlen != LS_ID_LEN ||
+	    hex_decode(buf + 39, ids->machine_id, LS_ID_LEN, &outlen) < 0 || outlen != LS_ID_LEN ||
+	    hex_decode(buf + 72, k0, LS_KEY_LEN, &outlen) < 0 || outlen != LS_KEY_LEN) {
+		secure_wipe(buf, sizeof(buf));
+		return -EINVAL;
+	}
+	secure_wipe(buf, sizeof(buf));
+	return 0;
+}
