@@ -4,8 +4,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
-#include <openssl/params.h>
 
 #include "cleanup.h"
 #include "hex.h"
@@ -71,34 +69,30 @@ int seal_mac_key(const uint8_t key[LS_KEY_LEN], const struct ls_ids *ids, uint64
 int seal_mac_new(struct seal_mac *m)
 {
 	*m = (struct seal_mac){ 0 };
-	m->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	if (!m->mac)
-		return -EIO;
-	m->ctx = EVP_MAC_CTX_new(m->mac);
-	if (!m->ctx) {
-		seal_mac_free(m);
-		return -ENOMEM;
-	}
 	return 0;
 }
 
 void seal_mac_free(struct seal_mac *m)
 {
-	EVP_MAC_CTX_free(m->ctx);
-	EVP_MAC_free(m->mac);
-	*m = (struct seal_mac){ 0 };
+	secure_wipe(m, sizeof(*m));
 }
 
 int seal_mac_setkey(struct seal_mac *m, const uint8_t mac_key[LS_KEY_LEN])
 {
-	char digest[] = "SHA256";
-	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-		OSSL_PARAM_construct_end(),
-	};
+	uint8_t pad[SHA256_CBLOCK];
+	int ok;
 
 	m->keyed = false;
-	if (!EVP_MAC_init(m->ctx, mac_key, LS_KEY_LEN, params))
+	memset(pad, 0x36, sizeof(pad));
+	for (size_t i = 0; i < LS_KEY_LEN; i++)
+		pad[i] ^= mac_key[i];
+	ok = SHA256_Init(&m->inner) && SHA256_Update(&m->inner, pad, sizeof(pad));
+	memset(pad, 0x5c, sizeof(pad));
+	for (size_t i = 0; i < LS_KEY_LEN; i++)
+		pad[i] ^= mac_key[i];
+	ok = ok && SHA256_Init(&m->outer) && SHA256_Update(&m->outer, pad, sizeof(pad));
+	secure_wipe(pad, sizeof(pad));
+	if (!ok)
 		return -EIO;
 	m->keyed = true;
 	return 0;
@@ -107,18 +101,18 @@ int seal_mac_setkey(struct seal_mac *m, const uint8_t mac_key[LS_KEY_LEN])
 int seal_mac_compute(struct seal_mac *m, const void *a, size_t alen, const void *b, size_t blen,
 		     uint8_t tag[LS_TAG_LEN])
 {
-	size_t outlen = 0;
+	SHA256_CTX c;
+	uint8_t ih[SHA256_DIGEST_LENGTH];
+	int ok;
 
 	if (!m->keyed)
 		return -EINVAL;
-	/* A NULL key re-initialises with the key already set (precomputed pads). */
-	if (!EVP_MAC_init(m->ctx, NULL, 0, NULL))
-		return -EIO;
-	if ((alen && !EVP_MAC_update(m->ctx, a, alen)) || (blen && !EVP_MAC_update(m->ctx, b, blen)))
-		return -EIO;
-	if (!EVP_MAC_final(m->ctx, tag, &outlen, LS_TAG_LEN) || outlen != LS_TAG_LEN)
-		return -EIO;
-	return 0;
+	c = m->inner;
+	ok = (!alen || SHA256_Update(&c, a, alen)) && (!blen || SHA256_Update(&c, b, blen)) && SHA256_Final(ih, &c);
+	c = m->outer;
+	ok = ok && SHA256_Update(&c, ih, sizeof(ih)) && SHA256_Final(tag, &c);
+	secure_wipe(&c, sizeof(c));
+	return ok ? 0 : -EIO;
 }
 
 void seal_vkey_format(const struct ls_ids *ids, const uint8_t k0[LS_KEY_LEN], char out[SEAL_VKEY_STRLEN + 1])
