@@ -142,6 +142,11 @@ static int bad(const char *opt, const char *val)
 	return EXIT_USAGE;
 }
 
+static void notify_info(const char *text)
+{
+	log_info("%s", text);
+}
+
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	int c;
@@ -149,6 +154,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	size_t outlen;
 
 	ls_options_default(&a->lo);
+	a->lo.notify = notify_info;
 	a->fo = (struct fwd_options){ .batch_entries = 10000, .backoff_min_ms = 250, .backoff_max_ms = 60000 };
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (c) {

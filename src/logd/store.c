@@ -132,30 +132,27 @@ static int create_file(int dirfd, const struct ls_options *o, struct seal_mac *m
 	char name[LF_NAME_LEN + 1];
 	uint8_t raw[LF_HEADER_SIZE];
 	_cleanup_close_ int fd = -1;
-	int r;
+	int r = 0;
 
 	lf_file_name(h.file_index, name);
 	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (fd < 0)
 		return -errno;
-	r = set_flags(o, fd, FS_APPEND_FL, 0);
+	lf_header_encode(&h, raw);
+	if (h.flags & LF_FLAG_PLAIN)
+		memset(raw + LF_HEADER_MAC_OFF, 0, LS_TAG_LEN);
+	else
+		r = seal_mac_compute(mac, raw, LF_HEADER_MAC_OFF, NULL, 0, raw + LF_HEADER_MAC_OFF);
+	r = r < 0 ? r : write_full(fd, raw, sizeof(raw));
+	if (r == 0 && (fdatasync(fd) < 0 || fsync(dirfd) < 0))
+		r = -errno;
+	/* The flag goes on last so that a failed creation can be undone. */
+	if (r == 0)
+		r = set_flags(o, fd, FS_APPEND_FL, 0);
 	if (r < 0) {
 		unlinkat(dirfd, name, 0);
 		return r;
 	}
-	lf_header_encode(&h, raw);
-	if (h.flags & LF_FLAG_PLAIN)
-		memset(raw + LF_HEADER_MAC_OFF, 0, LS_TAG_LEN);
-	else {
-		r = seal_mac_compute(mac, raw, LF_HEADER_MAC_OFF, NULL, 0, raw + LF_HEADER_MAC_OFF);
-		if (r < 0)
-			return r;
-	}
-	r = write_full(fd, raw, sizeof(raw));
-	if (r < 0)
-		return r;
-	if (fdatasync(fd) < 0 || fsync(dirfd) < 0)
-		return -errno;
 	*fdp = TAKE_FD(fd);
 	return 0;
 }
@@ -494,6 +491,8 @@ int ls_seal(struct logstore *s)
 	return ls_flush(s, true);
 }
 
+static int prune(struct logstore *s);
+
 int ls_rotate(struct logstore *s)
 {
 	int r = ls_seal(s);
@@ -504,7 +503,10 @@ int ls_rotate(struct logstore *s)
 	if (r < 0)
 		return r;
 	set_anchor_here(s);
-	return save_state(s);
+	r = save_state(s);
+	if (r < 0)
+		return r;
+	return prune(s);
 }
 
 static int prune(struct logstore *s)
@@ -556,7 +558,12 @@ static int prune(struct logstore *s)
 		if (r < 0)
 			return r;
 		fsync(s->dirfd);
-		log_info("retention: deleted %zu forwarded file(s) up to entry %" PRIu64, drop, last);
+		if (s->opt.notify) {
+			char text[160];
+			snprintf(text, sizeof(text), "retention: deleted %zu %sfile(s) up to entry %" PRIu64, drop,
+				 s->opt.prune_unforwarded ? "" : "forwarded ", last);
+			s->opt.notify(text);
+		}
 	}
 	return total > s->opt.max_store_size ? -ENOSPC : 0;
 }
@@ -763,8 +770,12 @@ int ls_open(struct logstore **out, const char *dir, const struct ls_options *o, 
 		r = save_state(s);
 		if (r < 0)
 			goto fail;
-		log_warn("file %s ended with %" PRIu64 " bytes of an incomplete record; continued in the next file",
-			 name, res.torn_bytes);
+		if (s->opt.notify) {
+			char text[200];
+			snprintf(text, sizeof(text), "file %s ended with %" PRIu64 " bytes of an incomplete record "
+				 "(crash or full disk); continued in the next file", name, res.torn_bytes);
+			s->opt.notify(text);
+		}
 	} else if (res.seals > 0) {
 		/* A seal was written but the state not saved (crash): catch up. */
 		set_anchor_here(s);

@@ -20,6 +20,9 @@ struct ls_options {
 	uint64_t max_store_size;   /* retention target for all files (bytes, 0 = no limit) */
 	bool prune_unforwarded;    /* retention may delete files not yet forwarded */
 	bool require_flags;        /* fail if the append-only/immutable flags cannot be set */
+	/* Told about events worth a log line (retention, torn tail recovered);
+	 * the library itself does not print. May be NULL. */
+	void (*notify)(const char *text);
 };
 
 void ls_options_default(struct ls_options *o);
@@ -46,7 +49,8 @@ int ls_append_notice(struct logstore *s, const char *text);
 int ls_flush(struct logstore *s, bool sync);
 /* Ends the epoch: seal record, fsync, evolve and erase the key, save state. */
 int ls_seal(struct logstore *s);
-/* Seal, close the file immutable, start the next file. */
+/* Seal, close the file immutable, start the next file, apply retention
+ * (-ENOSPC as for ls_maintain; the new file is in place either way). */
 int ls_rotate(struct logstore *s);
 /* Time-based sealing/rotation and retention. -ENOSPC when the store is
  * full and retention may not delete anything. */

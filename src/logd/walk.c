@@ -323,6 +323,22 @@ static bool zero_tail(int fd, uint64_t off, uint64_t size)
 	return true;
 }
 
+/* prev_file_len from a file's header, unauthenticated (UINT64_MAX if unreadable). */
+static uint64_t next_file_len(int dirfd, uint64_t idx)
+{
+	char name[LF_NAME_LEN + 1];
+	uint8_t raw[LF_HEADER_SIZE];
+	struct lf_header h;
+	_cleanup_close_ int fd = -1;
+
+	lf_file_name(idx, name);
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || pread(fd, raw, sizeof(raw), 0) != (ssize_t)sizeof(raw) ||
+	    lf_header_decode(raw, sizeof(raw), &h) < 0)
+		return UINT64_MAX;
+	return h.prev_file_len;
+}
+
 static int walk_files(struct walker *w, const uint64_t *files, size_t nfiles)
 {
 	struct walk_ctx *ctx = w->ctx;
@@ -349,6 +365,7 @@ static int walk_files(struct walker *w, const uint64_t *files, size_t nfiles)
 		struct lf_header h;
 		struct lf_record rec;
 		struct stat sb;
+		uint64_t limit;
 		bool resume = ctx->from_pos && i == i0;
 
 		if (i > i0 && idx != files[i - 1] + 1) {
@@ -384,6 +401,9 @@ static int walk_files(struct walker *w, const uint64_t *files, size_t nfiles)
 			if (!ctx->plain && (r = set_epoch_key(w)) < 0)
 				return r;
 		} else {
+			r = check_header(w, &h, raw, idx, i == i0);
+			if (r != 0)
+				return r < 0 ? r : 0;
 			if (i > i0) {
 				if (h.prev_file_len > prev_size || h.prev_file_len != res->last_off) {
 					fail(res, WALK_TRUNCATED, files[i - 1], res->last_off, res->last_seq,
@@ -395,10 +415,13 @@ static int walk_files(struct walker *w, const uint64_t *files, size_t nfiles)
 				}
 				res->torn_bytes += prev_size - h.prev_file_len;
 			}
-			r = check_header(w, &h, raw, idx, i == i0);
-			if (r != 0)
-				return r < 0 ? r : 0;
 		}
+		/* The next file's header says where this one ends (its MAC is checked
+		 * when that file is reached): records after that point are a torn
+		 * write continued in the next file. */
+		limit = UINT64_MAX;
+		if (i + 1 < nfiles)
+			limit = next_file_len(ctx->dirfd, files[i + 1]);
 		res->files++;
 		res->last_file = idx;
 		res->last_off = lf_reader_offset(&rd);
@@ -408,6 +431,8 @@ static int walk_files(struct walker *w, const uint64_t *files, size_t nfiles)
 		for (;;) {
 			uint64_t off = lf_reader_offset(&rd);
 
+			if (off >= limit)
+				break;
 			r = lf_reader_next(&rd, &rec);
 			if (r == 0)
 				break;
