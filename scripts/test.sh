@@ -92,7 +92,7 @@ if [ $FUZZ = 1 ]; then
 	stage "fuzz targets, ${FUZZ_SECONDS}s each"
 	if { [ -d build-fuzz ] || CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=disabled \
 			-Db_sanitize=address,undefined -Db_lundef=false; } && ninja -C build-fuzz; then
-		for f in build-fuzz/tests/fuzz/fuzz-*; do
+		for f in build-fuzz/tests/fuzz/fuzz-* build-fuzz/tests/fuzz/*/fuzz-*; do
 			[ -x "$f" ] && [ -f "$f" ] || continue
 			name=${f##*/fuzz-}
 			corpus=$(mktemp -d)

@@ -192,8 +192,10 @@ int main(int argc, char **argv)
 		 * (hence the sealed position) cannot be rolled back. */
 		memcpy(k, ctx.key, sizeof(k));
 		r = seal_evolve_to(k, &ctx.ids, 0, st.epoch);
-		if (r < 0)
-			return EXIT_IO;
+		if (r < 0) {
+			log_error("TAMPERED: the sealing state claims an implausible epoch %" PRIu64, st.epoch);
+			return EXIT_TAMPERED;
+		}
 		if (CRYPTO_memcmp(k, st.key, LS_KEY_LEN) != 0) {
 			secure_wipe(k, sizeof(k));
 			log_error("TAMPERED: the sealing state's key is not the key of epoch %" PRIu64

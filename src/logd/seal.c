@@ -21,17 +21,22 @@ static void le64enc(uint8_t *p, uint64_t v)
 static int derive(const uint8_t key[LS_KEY_LEN], const char *label, const struct ls_ids *ids, uint64_t n,
 		  uint8_t out[LS_KEY_LEN])
 {
+	struct seal_mac m;
 	uint8_t msg[64];
-	size_t ll = strlen(label), outlen = 0;
+	size_t ll = strlen(label);
+	int r;
 
 	memcpy(msg, label, ll);
 	memcpy(msg + ll, ids->store_id, LS_ID_LEN);
 	memcpy(msg + ll + LS_ID_LEN, ids->machine_id, LS_ID_LEN);
 	le64enc(msg + ll + 2 * LS_ID_LEN, n);
-	if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, LS_KEY_LEN, msg, ll + 2 * LS_ID_LEN + 8,
-		       out, LS_KEY_LEN, &outlen) || outlen != LS_KEY_LEN)
-		return -EIO;
-	return 0;
+	r = seal_mac_new(&m);
+	if (r == 0)
+		r = seal_mac_setkey(&m, key);
+	if (r == 0)
+		r = seal_mac_compute(&m, msg, ll + 2 * LS_ID_LEN + 8, NULL, 0, out);
+	seal_mac_free(&m);
+	return r;
 }
 
 int seal_evolve(uint8_t key[LS_KEY_LEN], const struct ls_ids *ids, uint64_t epoch)
@@ -50,7 +55,7 @@ int seal_evolve(uint8_t key[LS_KEY_LEN], const struct ls_ids *ids, uint64_t epoc
 
 int seal_evolve_to(uint8_t key[LS_KEY_LEN], const struct ls_ids *ids, uint64_t from, uint64_t to)
 {
-	if (to < from)
+	if (to < from || to - from > SEAL_MAX_EPOCH_JUMP)
 		return -EINVAL;
 	for (uint64_t e = from; e < to; e++) {
 		int r = seal_evolve(key, ids, e);

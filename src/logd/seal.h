@@ -35,7 +35,11 @@ int seal_evolve(uint8_t key[LS_KEY_LEN], const struct ls_ids *ids, uint64_t epoc
 /* M[epoch] from K[epoch]. */
 int seal_mac_key(const uint8_t key[LS_KEY_LEN], const struct ls_ids *ids, uint64_t epoch,
 		 uint8_t mac_key[LS_KEY_LEN]);
-/* K[to] from K[from] (to >= from), in place. */
+/* Longest evolution a verifier accepts in one step (implausible epochs are
+ * rejected rather than iterated). */
+#define SEAL_MAX_EPOCH_JUMP (1ull << 22)
+
+/* K[to] from K[from] (from <= to <= from + SEAL_MAX_EPOCH_JUMP), in place. */
 int seal_evolve_to(uint8_t key[LS_KEY_LEN], const struct ls_ids *ids, uint64_t from, uint64_t to);
 
 /* A keyed HMAC-SHA256 context reused for every record of an epoch. The

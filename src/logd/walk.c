@@ -163,9 +163,10 @@ static int check_header(struct walker *w, const struct lf_header *h, const uint8
 		return 1;
 	}
 	if (first) {
-		if (h->epoch < ctx->epoch) {
+		if (h->epoch < ctx->epoch || h->epoch - ctx->epoch > SEAL_MAX_EPOCH_JUMP) {
 			fail(res, WALK_EPOCH, idx, 0, 0, "first file %016" PRIx64 " starts at epoch %" PRIu64
-			     " before the key's epoch %" PRIu64, idx, h->epoch, ctx->epoch);
+			     " but the key is at epoch %" PRIu64 ": not reachable by key evolution", idx, h->epoch,
+			     ctx->epoch);
 			return 1;
 		}
 		r = seal_evolve_to(ctx->key, &ctx->ids, ctx->epoch, h->epoch);
