@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,6 +255,8 @@ static void conn_close(struct conn *c)
 	c->olen = 0;
 }
 
+static int conn_settle(struct conn *c, int ms);
+
 static int conn_open(struct conn *c, SSL_CTX *ctx, const struct fwd_options *o, char *why, size_t wlen)
 {
 	const char *name = o->server_name ? o->server_name : o->host;
@@ -280,7 +284,41 @@ static int conn_open(struct conn *c, SSL_CTX *ctx, const struct fwd_options *o, 
 		conn_close(c);
 		return -EPROTO;
 	}
+	if (conn_settle(c, 200) < 0) {
+		snprintf(why, wlen, "%s:%s closed the session after the TLS handshake (is this client permitted?)",
+			 o->host, o->port);
+		conn_close(c);
+		return -ECONNREFUSED;
+	}
 	return 0;
+}
+
+/* A collector that refuses the client (its name is not permitted) closes
+ * right after the handshake. Give it that moment before sending anything,
+ * so that a refusing collector never sees data it would then drop. */
+static int conn_settle(struct conn *c, int ms)
+{
+	int flags = fcntl(c->fd, F_GETFL), r = 0;
+	char b;
+
+	if (flags < 0 || fcntl(c->fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return -errno;
+	for (int waited = 0; waited < ms && r == 0;) {
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		int step = ms - waited > 50 ? 50 : ms - waited;
+
+		if (poll(&p, 1, step) > 0) {
+			int n = SSL_peek(c->ssl, &b, 1);
+			int e = SSL_get_error(c->ssl, n);
+			ERR_clear_error();
+			if (n <= 0 && e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+				r = -ECONNRESET; /* closed or reset: refused */
+		}
+		waited += step;
+	}
+	if (fcntl(c->fd, F_SETFL, flags) < 0 && r == 0)
+		r = -errno;
+	return r;
 }
 
 static int conn_flush(struct conn *c)
@@ -299,9 +337,34 @@ static int conn_flush(struct conn *c)
 	return 0;
 }
 
-/* Sends close_notify and waits for the collector to close its side: a
- * clean close after everything was read confirms the session's entries.
- * A reset or timeout does not. */
+/* Called after the collector's FIN (end of stream) arrived. The session is
+ * confirmed once the collector's kernel acknowledged our FIN (hence every
+ * byte before it) and no reset came: a collector closing with unread data
+ * sends a reset instead of a FIN, and so does one that closed before our
+ * data arrived (our FIN is then never acknowledged). */
+static int wait_fin_acked(int fd)
+{
+	for (int i = 0; i < 500; i++) {
+		struct tcp_info ti;
+		socklen_t len = sizeof(ti);
+		int err = 0;
+
+		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+			return -errno;
+		if (ti.tcpi_state != TCP_FIN_WAIT1 && ti.tcpi_state != TCP_CLOSING && ti.tcpi_unacked == 0) {
+			len = sizeof(err);
+			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+				return -errno;
+			return err ? -err : 0;
+		}
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
+/* Sends close_notify, half-closes and waits for the collector to close:
+ * a clean close after it read everything confirms the session's entries
+ * (RFC 5425 has no acknowledgement). A reset or timeout does not. */
 static int conn_finish(struct conn *c)
 {
 	char buf[256];
@@ -318,9 +381,7 @@ static int conn_finish(struct conn *c)
 		int e = SSL_get_error(c->ssl, n);
 		ERR_clear_error();
 		if (e == SSL_ERROR_ZERO_RETURN)
-			return 0;
-		if (e == SSL_ERROR_SYSCALL && errno == 0)
-			return 0;
+			return wait_fin_acked(c->fd);
 		return -ECONNRESET;
 	}
 }
