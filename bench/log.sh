@@ -4,7 +4,9 @@
 # store and to a plain store (same writer, same record framing, no MAC, no
 # key evolution), in the same run, best of RUNS runs each, and prints both
 # throughputs and their ratio. Targets: sealed >= 100000 entries/s and
-# sealed/plain >= 0.50. Usage: bench/log.sh [BUILD_DIR] [ENTRIES] [RUNS]
+# sealed/plain >= 0.50. Then the same comparison for the real pipeline:
+# N/5 entries read from journal files (sd-journal) into the store.
+# Usage: bench/log.sh [BUILD_DIR] [ENTRIES] [RUNS]
 set -euo pipefail
 BUILD=$(realpath "${1:-build}")
 N=${2:-1000000}
@@ -20,24 +22,37 @@ cat "$tmp/entries" > /dev/null
 flags=()
 chattr +a "$tmp/entries" 2>/dev/null && chattr -a "$tmp/entries" || flags=(--no-inode-flags)
 
-best() { # best wall time (s) of RUNS runs appending the entries; $1 = "" or --plain
+best() { # best wall time (s) of RUNS runs appending the entries; $1 = "" or --plain, $2... = source
 	local b= t
 	for _ in $(seq "$RUNS"); do
 		chattr -R -ia "$tmp/store" 2>/dev/null || true
-		rm -rf "$tmp/store"
+		rm -rf "$tmp/store" "$tmp/cursor"
 		"$LOGD" init --store "$tmp/store" --machine-id 00112233445566778899aabbccddeeff ${1:+"$1"} \
 			"${flags[@]}" > /dev/null 2>&1
-		/usr/bin/time -f %e -o "$tmp/time" "$LOGD" run --store "$tmp/store" --stdin "${flags[@]}" \
-			--max-file-size 64M --max-store-size 0 < "$tmp/entries" 2>/dev/null
+		/usr/bin/time -f %e -o "$tmp/time" "$LOGD" run --store "$tmp/store" "${@:2}" "${flags[@]}" \
+			--exit-on-idle --max-file-size 64M --max-store-size 0 < "$tmp/entries" 2>/dev/null
 		t=$(tail -1 "$tmp/time")
 		if [ -z "$b" ] || awk -v a="$t" -v b="$b" 'BEGIN{exit !(a<b)}'; then b=$t; fi
 	done
 	echo "$b"
 }
-sealed=$(best "")
-plain=$(best --plain)
-awk -v n="$N" -v s="$sealed" -v p="$plain" -v c="$(nproc)" 'BEGIN {
-	ss = (s > 0 ? n / s : 0); ps = (p > 0 ? n / p : 0)
-	printf "append of %d entries on %d cores: sealed %.2fs (%.0f entries/s), plain %.2fs (%.0f entries/s)\n", n, c, s, ss, p, ps
-	printf "ratio (sealed / plain throughput): %.2fx  (targets: sealed >= 100000 entries/s, ratio >= 0.50x)\n", (ps > 0 ? ss / ps : 0)
-}'
+report() { # report LABEL N SEALED PLAIN
+	awk -v what="$1" -v n="$2" -v s="$3" -v p="$4" -v c="$(nproc)" 'BEGIN {
+		ss = (s > 0 ? n / s : 0); ps = (p > 0 ? n / p : 0)
+		printf "%s of %d entries on %d cores: sealed %.2fs (%.0f entries/s), plain %.2fs (%.0f entries/s)\n", what, n, c, s, ss, p, ps
+		printf "ratio (sealed / plain throughput): %.2fx  (targets: sealed >= 100000 entries/s, ratio >= 0.50x)\n", (ps > 0 ? ss / ps : 0)
+	}'
+}
+sealed=$(best "" --stdin)
+plain=$(best --plain --stdin)
+report "append" "$N" "$sealed" "$plain"
+
+# The real pipeline: journal files -> sd-journal -> store.
+J=$((N / 5))
+mkdir -p "$tmp/journal"
+head -n "$J" "$tmp/entries" | awk '{ printf "__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=0123456789abcdef0123456789abcdef\nPRIORITY=6\nSYSLOG_IDENTIFIER=sshd\n_PID=1234\nMESSAGE=%s\n\n", 1700000000000000 + NR, NR, $0 }' |
+	/lib/systemd/systemd-journal-remote -o "$tmp/journal/bench.journal" - 2>/dev/null
+cat "$tmp/journal/bench.journal" > /dev/null
+jsealed=$(best "" --journal-dir "$tmp/journal" --cursor-file "$tmp/cursor")
+jplain=$(best --plain --journal-dir "$tmp/journal" --cursor-file "$tmp/cursor")
+report "journal (sd-journal) to store" "$J" "$jsealed" "$jplain"

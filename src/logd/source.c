@@ -226,13 +226,6 @@ int source_journal_run(struct logstore *s, const struct source_options *o)
 			uint64_t t = 0;
 			struct lf_entry e = { 0 };
 
-			if (get_field(j, "MESSAGE", &d, &l) < 0) {
-				d = "";
-				l = 0;
-			}
-			e.msg = d;
-			e.msg_len = l;
-			/* the payload copies the identifier before the message is read again */
 			e.priority = (uint8_t)field_u32(j, "PRIORITY", 6, 7);
 			e.facility = (uint8_t)field_u32(j, "SYSLOG_FACILITY", 3, 23);
 			e.pid = field_u32(j, "_PID", 0, UINT32_MAX);
@@ -249,7 +242,8 @@ int source_journal_run(struct logstore *s, const struct source_options *o)
 				memcpy(ident, id, il);
 				e.ident = ident;
 				e.ident_len = il;
-				/* sd_journal_get_data invalidates earlier pointers: fetch MESSAGE last */
+				/* sd_journal_get_data may invalidate earlier pointers: the
+				 * identifier was copied, MESSAGE is fetched last */
 				if (get_field(j, "MESSAGE", &d, &l) < 0) {
 					d = "";
 					l = 0;
