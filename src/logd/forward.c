@@ -431,7 +431,7 @@ int fwd_run(const struct fwd_options *o)
 	}
 	log_info("forwarding from entry %" PRIu64 " to %s:%s", cursor + 1, o->host, o->port);
 	while (!(o->stop && *o->stop)) {
-		uint64_t bfile = t.file, boff = lf_reader_offset(&t.rd), sent = 0, last = cursor;
+		uint64_t bfile, boff, sent = 0, last = cursor;
 		struct lf_record rec;
 
 		if (o->exit_at_seq && cursor >= o->exit_at_seq)
@@ -455,7 +455,7 @@ int fwd_run(const struct fwd_options *o)
 		boff = lf_reader_offset(&t.rd);
 		r = conn_open(&c, ctx, o, why, sizeof(why));
 		if (r == 0) {
-			while (sent < o->batch_entries) {
+			while (sent < o->batch_entries && !(o->stop && *o->stop)) {
 				struct lf_entry e;
 				int n;
 
@@ -518,5 +518,7 @@ int fwd_run(const struct fwd_options *o)
 	}
 	conn_close(&c);
 	lf_reader_close(&t.rd);
+	if (o->stop && *o->stop)
+		return 0; /* stopped: what was not confirmed is sent again next time */
 	return r < 0 ? r : 0;
 }
