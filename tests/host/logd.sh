@@ -44,6 +44,14 @@ export_entries() { # export_entries FROM TO: journal export format
 		printf "\n" } }'
 }
 
+# --- command line -----------------------------------------------------------
+t_exit "rempart-logd --help exits 0 and documents the exit codes" 0 "Exit status" "$LOGD" --help
+t_exit "rempart-logverify --help exits 0 and documents the exit codes" 0 "Exit status" "$VERIFY" --help
+t_exit "an unknown command is a usage error" 2 "unknown command" "$LOGD" frobnicate --store /nonexistent
+t_exit "a missing store is reported" 3 "cannot open the store" "$VERIFY" --key-string \
+	rlvk1-00000000000000000000000000000000-00000000000000000000000000000000-0000000000000000000000000000000000000000000000000000000000000000 \
+	/nonexistent
+
 # --- creation ---------------------------------------------------------------
 S=$MNT/store
 t_run "init creates a store and exports the key once" \
