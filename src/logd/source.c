@@ -207,7 +207,7 @@ int source_journal_run(struct logstore *s, const struct source_options *o)
 			/* positioned on the last stored entry; the loop reads the next one */
 		} else {
 			log_warn("journal cursor %s not found (journal rotated or vacuumed?): continuing from the "
-				 "nearest entry; entries in between may be missing from the store", o->cursor_file);
+				 "nearest entry; entries in between may be missing or repeated in the store", o->cursor_file);
 			if (r < 0)
 				sd_journal_seek_head(j);
 		}

@@ -62,6 +62,7 @@ t_exit "init refuses to create a store over an existing one" 2 "already holds a 
 	"$LOGD" init --store "$S" --machine-id $MID
 
 # --- journal source (sd-journal on real journal files) ------------------------
+# One journal file appended to by each batch, like journald (one sequence-number id).
 J=$T_TMP/journal
 mkdir -p "$J"
 export_entries 1 300 | "$JREMOTE" -o "$J/a.journal" - 2>/dev/null
@@ -72,7 +73,7 @@ n=$(grep -c 'journal entry' "$T_TMP/p1")
 [ "$n" = 300 ] && t_ok "store holds the 300 journal entries, verified" || t_fail "store holds $n journal entries"
 grep -q '^5 .* svc2\[105\]: journal entry 5$' "$T_TMP/p1" && grep -q ' commonly\[110\]: journal entry 10$' "$T_TMP/p1" &&
 	t_ok "identifier (SYSLOG_IDENTIFIER, else _COMM), pid and message kept" || t_fail "entry fields"
-export_entries 301 500 | "$JREMOTE" -o "$J/b.journal" - 2>/dev/null
+export_entries 301 500 | "$JREMOTE" -o "$J/a.journal" - 2>/dev/null
 t_run "a second run continues from the persistent cursor" \
 	"$LOGD" run --store "$S" --journal-dir "$J" --exit-on-idle --no-inode-flags
 "$VERIFY" --key "$T_TMP/vkey" --print "$S" > "$T_TMP/p2" 2>/dev/null
@@ -81,6 +82,31 @@ u=$(grep -o 'journal entry [0-9]*' "$T_TMP/p2" | sort -u | wc -l)
 seqok=$(awk '$1 ~ /^[0-9]+$/ { if ($1 != ++k) bad = 1 } END { print bad ? "no" : "yes" }' "$T_TMP/p2")
 [ "$n" = 500 ] && [ "$u" = 500 ] && [ "$seqok" = yes ] &&
 	t_ok "500 journal entries exactly once, sequence 1..500" || t_fail "after restart: $n entries, $u distinct, seq ok=$seqok"
+
+# live: a new journal file appears while the daemon waits (sd_journal_wait)
+"$LOGD" run --store "$S" --journal-dir "$J" --no-inode-flags 2>"$T_TMP/live.err" &
+lp=$!
+PIDS+=("$lp")
+sleep 1
+export_entries 501 600 | "$JREMOTE" -o "$J/a.journal" - 2>/dev/null
+for _ in $(seq 100); do
+	[ "$("$VERIFY" --key "$T_TMP/vkey" --print "$S" 2>/dev/null | grep -c 'journal entry')" = 600 ] && break
+	sleep 0.1
+done
+kill -TERM "$lp"
+rc=0; wait "$lp" || rc=$?
+"$VERIFY" --key "$T_TMP/vkey" --json "$S" > "$T_TMP/live.json" 2>/dev/null
+[ $rc = 0 ] && jq -e '.verified and .entries == 600' "$T_TMP/live.json" >/dev/null &&
+	t_ok "live journal entries are picked up; SIGTERM seals and exits 0" ||
+	t_fail "live journal: exit $rc, $(cat "$T_TMP/live.json") $(tail -2 "$T_TMP/live.err")"
+
+# time-based sealing: an epoch per second of a slow stream
+T=$MNT/timed
+"$LOGD" init --store "$T" --machine-id $MID --export-key "$T_TMP/tkey" 2>/dev/null
+for i in 1 2 3 4; do echo "slow $i"; sleep 1.2; done | "$LOGD" run --store "$T" --stdin --seal-interval 1 2>/dev/null
+seals=$("$VERIFY" --key "$T_TMP/tkey" --json "$T" 2>/dev/null | jq .seals)
+[ "${seals:-0}" -ge 3 ] && t_ok "the epoch is sealed every --seal-interval ($seals seals for 4 slow entries)" ||
+	t_fail "time-based sealing: ${seals:-no} seals"
 
 # --- inode flags --------------------------------------------------------------
 gen 1 3000 | "$LOGD" run --store "$S" --stdin --max-file-size 32K 2>"$T_TMP/err" ||
