@@ -225,33 +225,44 @@ static int parse_args(int argc, char **argv, struct args *a)
 static int cmd_init(struct args *a)
 {
 	char vkey[SEAL_VKEY_STRLEN + 1];
+	_cleanup_close_ int fd = -1;
 	int r;
 
 	if (!a->have_mid && read_machine_id(a->mid) < 0) {
 		log_error("cannot read /etc/machine-id; pass --machine-id");
 		return EXIT_USAGE;
 	}
-	r = ls_create(a->store, a->mid, a->plain, a->lo.require_flags, vkey);
-	if (r == -EEXIST) {
-		log_error("%s already holds a log store; refusing to create another one over it", a->store);
-		return EXIT_USAGE;
+	if (a->export_key) {
+		/* Claimed before the store exists, so that a bad path loses nothing. */
+		fd = open(a->export_key, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0400);
+		if (fd < 0) {
+			log_errno(LOG_LVL_ERROR, -errno, "cannot create the verification key file %s", a->export_key);
+			return EXIT_USAGE;
+		}
 	}
+	r = ls_create(a->store, a->mid, a->plain, a->lo.require_flags, vkey);
 	if (r < 0) {
+		if (a->export_key)
+			unlink(a->export_key);
+		if (r == -EEXIST) {
+			log_error("%s already holds a log store; refusing to create another one over it", a->store);
+			return EXIT_USAGE;
+		}
 		log_errno(LOG_LVL_ERROR, r, "cannot create the log store in %s%s", a->store,
 			  r == -EPERM || r == -ENOTTY || r == -EOPNOTSUPP
 				  ? " (the append-only inode flag needs CAP_LINUX_IMMUTABLE and ext4/xfs/btrfs)" : "");
 		return EXIT_FAIL;
 	}
-	if (a->export_key) {
-		_cleanup_close_ int fd = open(a->export_key, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
-		if (fd < 0 || write_full(fd, vkey, strlen(vkey)) < 0 || write_full(fd, "\n", 1) < 0 || fsync(fd) < 0) {
+	if (fd >= 0) {
+		if (write_full(fd, vkey, strlen(vkey)) < 0 || write_full(fd, "\n", 1) < 0 || fsync(fd) < 0) {
 			secure_wipe(vkey, sizeof(vkey));
-			log_error("cannot write the verification key to %s: the store is created but its key is lost; "
-				  "delete %s and run init again", a->export_key, a->store);
+			log_error("cannot write the verification key to %s: the store in %s cannot be verified; "
+				  "delete it and run init again", a->export_key, a->store);
 			return EXIT_FAIL;
 		}
 	} else {
 		printf("%s\n", vkey);
+		fflush(stdout);
 	}
 	secure_wipe(vkey, sizeof(vkey));
 	fprintf(stderr, "log store created in %s; keep the verification key off this machine\n", a->store);
