@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 static void le16enc(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v;
@@ -164,6 +166,18 @@ int lf_file_name_parse(const char *name, uint64_t *index)
 }
 
 #define STATE_MAGIC "RMPLSTA1"
+#define STATE_SUM_OFF 168
+
+static int state_sum(const uint8_t *buf, uint8_t out[8])
+{
+	uint8_t md[32];
+	unsigned int mdlen = 0;
+
+	if (!EVP_Digest(buf, STATE_SUM_OFF, md, &mdlen, EVP_sha256(), NULL) || mdlen != sizeof(md))
+		return -EIO;
+	memcpy(out, md, 8);
+	return 0;
+}
 
 void lf_state_encode(const struct lf_state *s, uint8_t out[LF_STATE_SIZE])
 {
@@ -180,11 +194,18 @@ void lf_state_encode(const struct lf_state *s, uint8_t out[LF_STATE_SIZE])
 	lf_le64enc(out + 104, s->sealed_seq);
 	memcpy(out + 112, s->sealed_tag, LS_TAG_LEN);
 	lf_le64enc(out + 144, s->retained_from);
+	lf_le64enc(out + 152, s->generation);
+	if (state_sum(out, out + STATE_SUM_OFF) < 0)
+		memset(out + STATE_SUM_OFF, 0, 8); /* fails to decode: fail closed */
 }
 
 int lf_state_decode(const uint8_t *buf, size_t len, struct lf_state *s)
 {
+	uint8_t sum[8];
+
 	if (len != LF_STATE_SIZE || memcmp(buf, STATE_MAGIC, 8) != 0 || lf_le32dec(buf + 8) != 1)
+		return -EBADMSG;
+	if (state_sum(buf, sum) < 0 || memcmp(sum, buf + STATE_SUM_OFF, 8) != 0)
 		return -EBADMSG;
 	*s = (struct lf_state){ 0 };
 	s->flags = lf_le32dec(buf + 12);
@@ -199,5 +220,23 @@ int lf_state_decode(const uint8_t *buf, size_t len, struct lf_state *s)
 	s->sealed_seq = lf_le64dec(buf + 104);
 	memcpy(s->sealed_tag, buf + 112, LS_TAG_LEN);
 	s->retained_from = lf_le64dec(buf + 144);
+	s->generation = lf_le64dec(buf + 152);
+	return 0;
+}
+
+int lf_state_file_decode(const uint8_t *buf, size_t len, struct lf_state *s)
+{
+	struct lf_state a, b;
+	int ra, rb;
+
+	if (len != LF_STATE_FILE_SIZE)
+		return -EBADMSG;
+	ra = lf_state_decode(buf, LF_STATE_SIZE, &a);
+	rb = lf_state_decode(buf + LF_STATE_SIZE, LF_STATE_SIZE, &b);
+	if (ra < 0 && rb < 0)
+		return -EBADMSG;
+	*s = (ra == 0 && (rb < 0 || a.generation >= b.generation)) ? a : b;
+	explicit_bzero(&a, sizeof(a));
+	explicit_bzero(&b, sizeof(b));
 	return 0;
 }

@@ -111,18 +111,27 @@ void lf_file_name(uint64_t index, char out[LF_NAME_LEN + 1]);
 /* 0 and the index if name is a store file name, else -EINVAL. */
 int lf_file_name_parse(const char *name, uint64_t *index);
 
-/* Sealing state (seal.state, 0600, replaced atomically; 176 bytes):
+/* Sealing state (seal.state, 0600). Two copies ("slots") of 176 bytes,
+ * overwritten in place, slot 1 then slot 0, so that the previous epoch key
+ * is physically overwritten (a rename would leave it in freed blocks) and
+ * a crash leaves at least one valid slot; the newest valid one is used.
+ * Slot:
  *   0 magic "RMPLSTA1"  8 u32 version  12 u32 flags (PLAIN)  16 ids[32]
  *  48 u64 epoch  56 key[32] (K[epoch])  88 u64 file_index  96 u64 sealed_offset
- * 104 u64 sealed_seq  112 sealed_tag[32]  144 u64 retained_from  152 u64 reserved[3] */
+ * 104 u64 sealed_seq  112 sealed_tag[32]  144 u64 retained_from
+ * 152 u64 generation  160 u64 reserved  168 checksum[8] (SHA-256 of 0..168) */
 #define LF_STATE_SIZE 176
+#define LF_STATE_FILE_SIZE (2 * LF_STATE_SIZE)
 struct lf_state {
 	uint32_t flags;
 	struct ls_ids ids;
 	uint64_t epoch;
 	uint8_t key[LS_KEY_LEN];
-	uint64_t file_index, sealed_offset, sealed_seq, retained_from;
+	uint64_t file_index, sealed_offset, sealed_seq, retained_from, generation;
 	uint8_t sealed_tag[LS_TAG_LEN];
 };
 void lf_state_encode(const struct lf_state *s, uint8_t out[LF_STATE_SIZE]);
+/* One slot; -EBADMSG if malformed or its checksum fails. */
 int lf_state_decode(const uint8_t *buf, size_t len, struct lf_state *s);
+/* The whole file: the valid slot with the highest generation. */
+int lf_state_file_decode(const uint8_t *buf, size_t len, struct lf_state *s);

@@ -172,7 +172,7 @@ int main(int argc, char **argv)
 			log_errno(LOG_LVL_ERROR, r, "cannot read the sealing state %s", path);
 			return EXIT_IO;
 		}
-		if (lf_state_decode(stbuf, len, &st) < 0) {
+		if (lf_state_file_decode(stbuf, len, &st) < 0) {
 			log_error("TAMPERED: the sealing state %s is malformed", path);
 			return EXIT_TAMPERED;
 		}

@@ -29,7 +29,7 @@ struct file_info {
 
 struct logstore {
 	char *dir;
-	int dirfd, lockfd;
+	int dirfd, lockfd, statefd;
 	struct ls_options opt;
 	struct lf_state st;         /* persistent sealing state; st.key = K[epoch] */
 	bool plain;
@@ -96,18 +96,30 @@ static int set_flags(const struct ls_options *o, int fd, int set, int clear)
 	return r;
 }
 
-static int save_state(struct logstore *s)
+/* Overwrites both slots in place (slot 1, then slot 0), each synced, so
+ * that the previous key does not survive on disk and a crash leaves one
+ * valid slot (docs/logd.md). */
+static int write_state(int fd, struct lf_state *st)
 {
 	uint8_t buf[LF_STATE_SIZE];
-	_cleanup_free_ char *path = NULL;
 	int r;
 
-	if (asprintf(&path, "%s/%s", s->dir, LS_STATE_NAME) < 0)
-		return -ENOMEM;
-	lf_state_encode(&s->st, buf);
-	r = write_file_atomic(path, buf, sizeof(buf), 0600);
+	st->generation++;
+	lf_state_encode(st, buf);
+	r = pwrite_full(fd, buf, sizeof(buf), LF_STATE_SIZE);
+	if (r == 0 && fdatasync(fd) < 0)
+		r = -errno;
+	if (r == 0)
+		r = pwrite_full(fd, buf, sizeof(buf), 0);
+	if (r == 0 && fdatasync(fd) < 0)
+		r = -errno;
 	secure_wipe(buf, sizeof(buf));
 	return r;
+}
+
+static int save_state(struct logstore *s)
+{
+	return write_state(s->statefd, &s->st);
 }
 
 static int load_mac_key(struct logstore *s)
@@ -160,7 +172,7 @@ static int create_file(int dirfd, const struct ls_options *o, struct seal_mac *m
 int ls_create(const char *dir, const uint8_t machine_id[LS_ID_LEN], bool plain, bool require_flags,
 	      char vkey[SEAL_VKEY_STRLEN + 1])
 {
-	struct logstore s = { .fd = -1, .dirfd = -1, .plain = plain };
+	struct logstore s = { .fd = -1, .dirfd = -1, .statefd = -1, .plain = plain };
 	_cleanup_free_ uint64_t *files = NULL;
 	_cleanup_close_ int fd = -1;
 	uint8_t k0[LS_KEY_LEN];
@@ -203,7 +215,14 @@ int ls_create(const char *dir, const uint8_t machine_id[LS_ID_LEN], bool plain, 
 	if (r < 0)
 		goto out;
 	s.st.sealed_offset = LF_HEADER_SIZE;
+	s.statefd = openat(s.dirfd, LS_STATE_NAME, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (s.statefd < 0) {
+		r = -errno;
+		goto out;
+	}
 	r = save_state(&s);
+	if (r == 0 && fsync(s.dirfd) < 0)
+		r = -errno;
 	if (r < 0)
 		goto out;
 	seal_vkey_format(&s.st.ids, k0, vkey);
@@ -212,6 +231,8 @@ out:
 	secure_wipe(&s.st, sizeof(s.st));
 	seal_mac_free(&s.mac);
 	free(s.dir);
+	if (s.statefd >= 0)
+		close(s.statefd);
 	close(s.dirfd);
 	return r;
 }
@@ -612,6 +633,8 @@ void ls_free(struct logstore *s)
 		close(s->fd);
 	if (s->lockfd >= 0)
 		close(s->lockfd);
+	if (s->statefd >= 0)
+		close(s->statefd);
 	if (s->dirfd >= 0)
 		close(s->dirfd);
 	free(s->buf);
@@ -634,18 +657,18 @@ int ls_close(struct logstore *s)
 
 static int load_state(struct logstore *s)
 {
-	_cleanup_free_ char *path = NULL;
-	_cleanup_free_ uint8_t *buf = NULL;
-	size_t len;
+	uint8_t buf[LF_STATE_FILE_SIZE + 1];
+	ssize_t n;
 	int r;
 
-	if (asprintf(&path, "%s/%s", s->dir, LS_STATE_NAME) < 0)
-		return -ENOMEM;
-	r = read_file(path, 4096, &buf, &len);
-	if (r < 0)
-		return r;
-	r = lf_state_decode(buf, len, &s->st);
-	secure_wipe(buf, len);
+	s->statefd = openat(s->dirfd, LS_STATE_NAME, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (s->statefd < 0)
+		return -errno;
+	n = pread(s->statefd, buf, sizeof(buf), 0);
+	if (n < 0)
+		return -errno;
+	r = lf_state_file_decode(buf, (size_t)n, &s->st);
+	secure_wipe(buf, sizeof(buf));
 	return r;
 }
 
@@ -662,7 +685,7 @@ int ls_open(struct logstore **out, const char *dir, const struct ls_options *o, 
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->fd = s->dirfd = s->lockfd = -1;
+	s->fd = s->dirfd = s->lockfd = s->statefd = -1;
 	s->opt = *o;
 	s->dir = strdup(dir);
 	s->buf = malloc(BUF_CAP + 2 * (LF_MAX_PAYLOAD + LF_REC_HDR + LS_TAG_LEN));

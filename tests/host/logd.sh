@@ -148,8 +148,12 @@ copy; rm "$(ls "$MNT"/c/*.rlog | tail -1)"; check "deletion of the last file det
 copy; rm "$MNT/c/0000000000000002.rlog"; check "deletion of a middle file detected" 1 "0000000000000002 is missing"
 copy; rm "$MNT/c/0000000000000000.rlog"; check "deletion of the first file detected" 1 "missing"
 copy; rm "$MNT/c/seal.state"; check "deletion of the sealing state detected" 1 "sealing state .* is missing"
+copy; "$TAMPER" forgestate "$MNT/c"; check "a forged sealing state detected" 1 "not the key of epoch"
 copy; printf '\x01' | dd of="$MNT/c/seal.state" bs=1 seek=60 conv=notrunc 2>/dev/null
-check "a forged sealing state detected" 1 "not the key of epoch"
+check "a torn state slot falls back to the other copy" 0 "verified"
+copy; printf '\x01\x01' | dd of="$MNT/c/seal.state" bs=176 seek=0 conv=notrunc 2>/dev/null
+printf '\x01\x01' | dd of="$MNT/c/seal.state" bs=1 seek=236 conv=notrunc 2>/dev/null
+check "a sealing state with both copies damaged is reported" 1 "sealing state .* is malformed"
 copy; "$TAMPER" reseal "$MNT/c" 10; check "re-sealing with a later epoch key detected (CVE-2023-31438 class)" 1 "re-sealed"
 copy; "$TAMPER" unsealed "$MNT/c"; check "an unsealed file detected (CVE-2023-31437/31439 class)" 1 "written without sealing"
 Q=$MNT/other

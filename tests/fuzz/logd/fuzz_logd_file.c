@@ -56,6 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	/* state and key parsers */
 	(void)lf_state_decode(data + 1, size - 1, &st);
+	(void)lf_state_file_decode(data + 1, size - 1, &st);
 	s = malloc(size);
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = 0;

@@ -13,6 +13,7 @@
  *                                  epoch; update the state to match
  *   logd-tamper unsealed DIR       append a file written without sealing that
  *                                  continues the chain (CVE-2023-31437/31439 style)
+ *   logd-tamper forgestate DIR     change the key in seal.state (valid checksums)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -127,17 +128,19 @@ static int load_state(const char *dir, struct lf_state *st)
 	if (asprintf(&p, "%s/%s", dir, LS_STATE_NAME) < 0)
 		return -ENOMEM;
 	load(p, &buf, &len);
-	return lf_state_decode(buf, len, st);
+	return lf_state_file_decode(buf, len, st);
 }
 
-static int save_state(const char *dir, const struct lf_state *st)
+static int save_state(const char *dir, struct lf_state *st)
 {
 	_cleanup_free_ char *p = NULL;
-	uint8_t raw[LF_STATE_SIZE];
+	uint8_t raw[LF_STATE_FILE_SIZE];
 
 	if (asprintf(&p, "%s/%s", dir, LS_STATE_NAME) < 0)
 		return -ENOMEM;
+	st->generation++;
 	lf_state_encode(st, raw);
+	memcpy(raw + LF_STATE_SIZE, raw, LF_STATE_SIZE);
 	store_file(p, raw, sizeof(raw));
 	return 0;
 }
@@ -259,6 +262,13 @@ int main(int argc, char **argv)
 		return 3;
 	if (!strcmp(op, "unsealed"))
 		return unsealed(dir, dirfd);
+	if (!strcmp(op, "forgestate")) {
+		struct lf_state st;
+		if (load_state(dir, &st) < 0)
+			return 3;
+		st.key[3] ^= 0x01;
+		return save_state(dir, &st) < 0 ? 3 : 0;
+	}
 	if (argc != 4 || parse_u64(argv[3], &seq) < 0)
 		return 2;
 	if (locate(dirfd, seq, &l) < 0) {

@@ -102,6 +102,7 @@ static void test_names_and_state(void **state)
 	s.sealed_offset = 160;
 	s.sealed_seq = 1000;
 	s.retained_from = 2;
+	s.generation = 9;
 	memset(s.key, 1, 32);
 	memset(s.sealed_tag, 2, 32);
 	memset(s.ids.store_id, 3, 16);
@@ -116,8 +117,35 @@ static void test_names_and_state(void **state)
 	assert_memory_equal(g.sealed_tag, s.sealed_tag, 32);
 	assert_memory_equal(&g.ids, &s.ids, sizeof(s.ids));
 	assert_int_equal(lf_state_decode(raw, sizeof(raw) - 1, &g), -EBADMSG);
+	raw[60] ^= 1; /* a changed key fails the slot checksum */
+	assert_int_equal(lf_state_decode(raw, sizeof(raw), &g), -EBADMSG);
+	raw[60] ^= 1;
 	raw[0] = 0;
 	assert_int_equal(lf_state_decode(raw, sizeof(raw), &g), -EBADMSG);
+}
+
+/* Two slots: the newest valid one wins; a torn slot falls back to the other. */
+static void test_state_slots(void **state)
+{
+	struct lf_state s, g;
+	uint8_t file[LF_STATE_FILE_SIZE];
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.epoch = 5;
+	s.generation = 10;
+	lf_state_encode(&s, file);
+	s.epoch = 6;
+	s.generation = 11;
+	lf_state_encode(&s, file + LF_STATE_SIZE);
+	assert_int_equal(lf_state_file_decode(file, sizeof(file), &g), 0);
+	assert_int_equal(g.epoch, 6);
+	file[LF_STATE_SIZE + 100] ^= 0xff; /* slot 1 torn by a crash */
+	assert_int_equal(lf_state_file_decode(file, sizeof(file), &g), 0);
+	assert_int_equal(g.epoch, 5);
+	file[100] ^= 0xff;
+	assert_int_equal(lf_state_file_decode(file, sizeof(file), &g), -EBADMSG);
+	assert_int_equal(lf_state_file_decode(file, LF_STATE_SIZE, &g), -EBADMSG);
 }
 
 int main(void)
@@ -126,6 +154,7 @@ int main(void)
 		cmocka_unit_test(test_header_roundtrip),
 		cmocka_unit_test(test_record_decode),
 		cmocka_unit_test(test_names_and_state),
+		cmocka_unit_test(test_state_slots),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

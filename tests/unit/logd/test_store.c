@@ -104,7 +104,7 @@ static void verify(struct fixture *f, struct walk_result *res)
 	assert_int_equal(seal_vkey_parse(f->vkey, &ctx.ids, ctx.key), 0);
 	snprintf(p, sizeof(p), "%s/%s", f->dir, LS_STATE_NAME);
 	assert_int_equal(read_file(p, 4096, &buf, &len), 0);
-	assert_int_equal(lf_state_decode(buf, len, &st), 0);
+	assert_int_equal(lf_state_file_decode(buf, len, &st), 0);
 	free(buf);
 	ctx.dirfd = open(f->dir, O_RDONLY | O_DIRECTORY);
 	ctx.anchor.pos_set = true;
