@@ -73,6 +73,9 @@ static int print_entry(void *ud, const struct lf_record *rec, uint64_t file, uin
 		       (int)e.msg_len, (const char *)e.msg);
 	else if (rec->type == LF_NOTICE)
 		printf("- %s rempart-logd: %.*s\n", ts, (int)rec->len, (const char *)rec->payload);
+	else if (rec->type == LF_PRUNE)
+		printf("- %s rempart-logd: retention released the files below %016" PRIx64 " (entries up to %" PRIu64
+		       ")\n", ts, lf_le64dec(rec->payload), lf_le64dec(rec->payload + 8));
 	return 0;
 }
 
