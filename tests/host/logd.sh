@@ -221,7 +221,8 @@ gen 1 4000 | "$LOGD" run --store "$R" --stdin --max-file-size 16K --max-store-si
 [ ! -e "$R/0000000000000000.rlog" ] && grep -q 'retention: deleted' "$T_TMP/ret.err" &&
 	t_ok "retention deletes forwarded files beyond the size limit" || t_fail "retention did not delete"
 t_exit "the store with released files still verifies" 0 "verified" "$VERIFY" --key "$T_TMP/rkey" "$R"
-"$VERIFY" --key "$T_TMP/rkey" --print "$R" 2>/dev/null | grep -q 'retention released the files below' &&
+"$VERIFY" --key "$T_TMP/rkey" --print "$R" > "$T_TMP/ret.out" 2>/dev/null
+grep -q 'retention released the files below' "$T_TMP/ret.out" &&
 	t_ok "each release is recorded in the store" || t_fail "no retention record printed"
 R2=$MNT/ret2
 "$LOGD" init --store "$R2" --machine-id $MID --export-key "$T_TMP/r2key" 2>/dev/null
