@@ -267,7 +267,6 @@ static int check_record(struct walker *w, const struct lf_record *rec, uint64_t 
 	}
 	memcpy(res->tip, rec->tag, LS_TAG_LEN);
 	res->last_seq = rec->seq;
-	res->last_realtime = rec->realtime_usec;
 	res->records++;
 	if (rec->type == LF_ENTRY) {
 		res->entries++;
@@ -440,8 +439,9 @@ static int walk_files(struct walker *w, const uint64_t *files, size_t nfiles)
 			if (r == -ENODATA || r == -EBADMSG) {
 				/* What follows the last good record: a crash leaves a partial
 				 * record; the next file header (if any) says where the file ends. */
-				res->last_torn = true;
 				if (i + 1 == nfiles) {
+					if (fstat(rd.fd, &sb) < 0)
+						sb.st_size = 0;
 					if (r == -EBADMSG && !zero_tail(rd.fd, off, (uint64_t)sb.st_size)) {
 						fail(res, WALK_BAD_RECORD, idx, off, res->last_seq + 1,
 						     "malformed record at file %016" PRIx64 " offset %" PRIu64
@@ -449,7 +449,9 @@ static int walk_files(struct walker *w, const uint64_t *files, size_t nfiles)
 						     res->last_seq);
 						return 0;
 					}
-					res->torn_bytes += (uint64_t)sb.st_size - off;
+					/* the file may have grown while it was read (live store) */
+					if (fstat(rd.fd, &sb) == 0 && (uint64_t)sb.st_size > off)
+						res->torn_bytes += (uint64_t)sb.st_size - off;
 				}
 				break;
 			}
@@ -467,8 +469,6 @@ static int walk_files(struct walker *w, const uint64_t *files, size_t nfiles)
 			if (res->problem != WALK_OK)
 				return 0;
 		}
-		if (i + 1 < nfiles)
-			res->last_torn = false;
 		prev_size = (uint64_t)sb.st_size;
 	}
 	return 0;

@@ -68,10 +68,9 @@ struct walk_result {
 	uint64_t first_file, files, records, entries, seals, torn_bytes;
 	uint64_t retained_from;
 	/* chain position at the end of the last good record */
-	uint64_t last_file, last_off, last_seq, epoch_entries, last_realtime;
+	uint64_t last_file, last_off, last_seq, epoch_entries;
 	uint8_t tip[LS_TAG_LEN];
 	bool ended_with_seal;
-	bool last_torn; /* the last file ends with a partial or bad record */
 };
 
 /* Walks; fills *res (res->problem == WALK_OK on success). The context key
