@@ -546,39 +546,43 @@ static int prune(struct logstore *s)
 		total -= f->size;
 		drop++;
 	}
-	for (size_t i = 0; i < drop; i++) {
-		char name[LF_NAME_LEN + 1];
-		_cleanup_close_ int fd = -1;
-
-		lf_file_name(s->files[i].index, name);
-		fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0)
-			return -errno;
-		r = set_flags(&s->opt, fd, 0, FS_IMMUTABLE_FL | FS_APPEND_FL);
-		if (r < 0)
-			return r;
-		if (unlinkat(s->dirfd, name, 0) < 0)
-			return -errno;
-	}
 	if (drop) {
 		uint8_t p[LF_PRUNE_LEN];
 		uint64_t last = s->files[drop - 1].last_seq;
 
+		/* Record the new floor first: a crash before the deletions leaves
+		 * released files in place (harmless), never a file missing without
+		 * a record (which would read as tampering). */
 		s->st.retained_from = s->files[drop - 1].index + 1;
-		memmove(s->files, s->files + drop, (s->nfiles - drop) * sizeof(*s->files));
-		s->nfiles -= drop;
 		lf_le64enc(p, s->st.retained_from);
 		lf_le64enc(p + 8, last);
 		r = append_record(s, LF_PRUNE, s->seq, now_usec(CLOCK_REALTIME), p, sizeof(p), NULL, 0);
+		if (r == 0)
+			r = ls_flush(s, true);
+		if (r == 0)
+			r = save_state(s);
 		if (r < 0)
 			return r;
-		r = ls_flush(s, true);
-		if (r < 0)
-			return r;
-		r = save_state(s);
-		if (r < 0)
-			return r;
-		fsync(s->dirfd);
+		for (size_t i = 0; i < drop; i++) {
+			char name[LF_NAME_LEN + 1];
+			_cleanup_close_ int fd = -1;
+
+			lf_file_name(s->files[i].index, name);
+			fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			if (fd < 0 && errno == ENOENT)
+				continue; /* deleted by an earlier, interrupted pass */
+			if (fd < 0)
+				return -errno;
+			r = set_flags(&s->opt, fd, 0, FS_IMMUTABLE_FL | FS_APPEND_FL);
+			if (r < 0)
+				return r;
+			if (unlinkat(s->dirfd, name, 0) < 0 && errno != ENOENT)
+				return -errno;
+		}
+		memmove(s->files, s->files + drop, (s->nfiles - drop) * sizeof(*s->files));
+		s->nfiles -= drop;
+		if (fsync(s->dirfd) < 0)
+			return -errno;
 		if (s->opt.notify) {
 			char text[160];
 			snprintf(text, sizeof(text), "retention: deleted %zu %sfile(s) up to entry %" PRIu64, drop,
