@@ -208,7 +208,8 @@ int source_journal_run(struct logstore *s, const struct source_options *o)
 		} else {
 			log_warn("journal cursor %s not found (journal rotated or vacuumed?): continuing from the "
 				 "nearest entry; entries in between may be missing or repeated in the store", o->cursor_file);
-			if (r < 0)
+			/* re-seek so that the nearest entry itself is read, not skipped */
+			if (r < 0 || sd_journal_seek_cursor(j, (const char *)cur) < 0)
 				sd_journal_seek_head(j);
 		}
 	} else {
