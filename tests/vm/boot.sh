@@ -23,9 +23,9 @@ if [[ "$VM_OUT" == /dev/mapper/root\ squashfs\ ro,* ]]; then t_ok "/ is /dev/map
 vm_cmd "dmsetup status root"
 if [[ "$VM_OUT" =~ ^0\ [0-9]+\ verity\ V ]]; then t_ok "/ is dm-verity with status V (verified)"; else t_fail "verity status: $VM_OUT"; fi
 vm_cmd "touch /usr/x" ; [ $? -ne 0 ] && [[ "$VM_OUT" == *Read-only* ]] && t_ok "root refuses writes" || t_fail "root refuses writes: $VM_OUT"
-vm_cmd "od -An -tu1 /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c | awk '{print \$NF}'"
+vm_cmd "od -An -tu1 /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c | tr -s ' ' '\\n' | tail -1"
 [ "$VM_OUT" = 1 ] && t_ok "SecureBoot=1 in efivars" || t_fail "SecureBoot=$VM_OUT"
-vm_cmd "od -An -tu1 /sys/firmware/efi/efivars/SetupMode-8be4df61-93ca-11d2-aa0d-00e098032b8c | awk '{print \$NF}'"
+vm_cmd "od -An -tu1 /sys/firmware/efi/efivars/SetupMode-8be4df61-93ca-11d2-aa0d-00e098032b8c | tr -s ' ' '\\n' | tail -1"
 [ "$VM_OUT" = 0 ] && t_ok "SetupMode=0 in efivars" || t_fail "SetupMode=$VM_OUT"
 vm_cmd "cat /sys/kernel/security/lockdown"
 [[ "$VM_OUT" == *"[integrity]"* || "$VM_OUT" == *"[confidentiality]"* ]] && t_ok "kernel lockdown active ($VM_OUT)" || t_fail "lockdown: $VM_OUT"
@@ -37,5 +37,17 @@ vm_cmd "find / -xdev -perm /6000 -type f | wc -l"
 [ "$VM_OUT" = 0 ] && t_ok "no setuid/setgid file in the root" || t_fail "setuid/setgid files: $VM_OUT"
 vm_cmd "grep -E '^(ID|VARIANT_ID|IMAGE_VERSION)=' /etc/os-release | sort | tr '\n' ' '"
 [ "$VM_OUT" = "ID=rempart IMAGE_VERSION=0.1.0 VARIANT_ID=development " ] && t_ok "os-release marks a development build" || t_fail "os-release: $VM_OUT"
+vm_cmd "grep -E '^(NoNewPrivs|CapBnd):' /proc/1/status | tr '\\n' ' '; cat /proc/sys/kernel/modules_disabled"
+[[ "$VM_OUT" == *"NoNewPrivs:	1"* ]] && [[ "$VM_OUT" == *"CapBnd:	"* ]] && [[ "$VM_OUT" == *" 1" ]] &&
+	! [[ "$VM_OUT" == *"CapBnd:	000001ffffffffff"* ]] &&
+	t_ok "PID 1 has no_new_privs and a trimmed bounding set; modules_disabled=1" || t_fail "PID 1 lockdown: $VM_OUT"
+vm_cmd "command -v bash perl awk python3 || true"
+[ -z "$VM_OUT" ] && t_ok "no bash, perl, awk or python in the image" || t_fail "interpreters present: $VM_OUT"
+# rempart-check inside the guest: every required check of the vm profile passes
+vm_cmd "rempart-check --profile /usr/share/rempart/check/vm.profile --exclude /run/rempart/state > /run/check.txt; echo rc=\$?; cat /run/check.txt" 600
+echo "$VM_OUT" | sed 's/^/#   /'
+[[ "$VM_OUT" == rc=0* ]] && t_ok "rempart-check: every required check passes in the booted image" || t_fail "rempart-check in the guest"
+vm_cmd "rempart-check --json --profile /usr/share/rempart/check/vm.profile --no-scan > /run/check.json; echo \$?"
+[ "$VM_OUT" = 0 ] && t_ok "rempart-check --json exits 0" || t_fail "rempart-check --json: $VM_OUT"
 vm_poweroff
 t_done
