@@ -61,7 +61,7 @@ static int find_deb(const char *dir, const char *name, const char *version, char
 
 int build_kernel(struct build_ctx *b)
 {
-	_cleanup_free_ char *name = NULL, *version = NULL, *deb = NULL, *modroot = NULL;
+	_cleanup_free_ char *name = NULL, *version = NULL, *deb = NULL;
 	const char *meta = product_get(b, "kernel_package");
 	int r, cwd;
 

@@ -122,7 +122,7 @@ static int write_cert(const char *path, X509 *c)
  * authenticated .auth updates (db signed by KEK, KEK and PK by PK). */
 static int make_secure_boot_keys(const char *dir, const char *guid)
 {
-	char path[4096], esl[4096], auth[4096], crt[4096], key[4096], ts[32];
+	char path[8192], esl[8192], auth[8192], crt[8192], key[8192], ts[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	int r;
@@ -189,7 +189,7 @@ static int make_secure_boot_keys(const char *dir, const char *guid)
 /* TPM policy key (P-256 PEM) and escrow key pair: the formats of src/tpm. */
 static int make_policy_key(const char *dir)
 {
-	char priv[4096], pub[4096];
+	char priv[8192], pub[8192];
 
 	snprintf(priv, sizeof(priv), "%s/%s", dir, KEY_POLICY_PEM);
 	snprintf(pub, sizeof(pub), "%s/%s", dir, KEY_POLICY_PUB);
@@ -198,7 +198,7 @@ static int make_policy_key(const char *dir)
 
 static int make_escrow_key(const char *dir)
 {
-	char sec[4096], pub[4096];
+	char sec[8192], pub[8192];
 
 	snprintf(sec, sizeof(sec), "%s/%s", dir, KEY_ESCROW_SEC);
 	snprintf(pub, sizeof(pub), "%s/%s", dir, KEY_ESCROW_PUB);
@@ -221,7 +221,7 @@ static int make_release_key(const char *dir)
 
 int keys_check(const char *dir, const char **missing)
 {
-	char path[4096];
+	char path[8192];
 
 	for (size_t i = 0; i < ARRAY_SIZE(required); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, required[i]);
@@ -235,7 +235,7 @@ int keys_check(const char *dir, const char **missing)
 
 static int rm_rf_flat(const char *dir)
 {
-	char path[4096];
+	char path[8192];
 
 	for (size_t i = 0; i < ARRAY_SIZE(required); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, required[i]);
@@ -264,9 +264,8 @@ int keys_init(const char *dir)
 	if (r < 0)
 		goto fail;
 	uuid_format(guid, guid_s);
-	snprintf(tmp + strlen(tmp), sizeof(tmp) - strlen(tmp), "%s", "");
 	{
-		char path[4096], line[UUID_STR_LEN + 2];
+		char path[8192], line[UUID_STR_LEN + 2];
 
 		snprintf(path, sizeof(path), "%s/%s", tmp, KEY_OWNER_GUID);
 		snprintf(line, sizeof(line), "%s\n", guid_s);

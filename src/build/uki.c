@@ -17,6 +17,7 @@
 #include "fileio.h"
 #include "hex.h"
 #include "log.h"
+#include <openssl/evp.h>
 #include "pcr11.h"
 #include "signer.h"
 #include "blob.h"
@@ -126,12 +127,78 @@ static int make_cmdline(struct build_ctx *b, const char *extra, char **out)
 	return 0;
 }
 
+/* ECDSA signatures are randomised (OpenSSL 3.0 has no RFC 6979), so an
+ * approval, once made, is an input of later builds: it is kept in the
+ * package cache under a digest of (policy public key, PCR 11, security
+ * version, NV index) and reused after checking it. Two builds of the same
+ * inputs with the same key set and cache are then byte-identical. */
+static int cached_approval(struct build_ctx *b, struct tpm_approval *a, char **b64)
+{
+	_cleanup_free_ char *pub = pathjoin(b->keys_dir, "tpm-policy.pub");
+	_cleanup_free_ char *key = pathjoin(b->keys_dir, "tpm-policy.key");
+	_cleanup_free_ char *dir = pathjoin(b->cache_dir, "approvals"), *path = NULL;
+	_cleanup_free_ uint8_t *pem = NULL, *old = NULL;
+	uint8_t x[32], y[32], id[32], tail[8 + 4];
+	char hex[65];
+	size_t plen, olen;
+	EVP_MD_CTX *ctx;
+	int r;
+
+	r = read_file(pub, 64 * 1024, &pem, &plen);
+	if (r == 0)
+		r = signer_load_public(pub, x, y);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot read the TPM policy public key %s", pub);
+	for (int i = 0; i < 8; i++)
+		tail[i] = (uint8_t)(b->security_version >> (56 - 8 * i));
+	for (int i = 0; i < 4; i++)
+		tail[8 + i] = (uint8_t)(TP_NV_INDEX_DEFAULT >> (24 - 8 * i));
+	ctx = EVP_MD_CTX_new();
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) || !EVP_DigestUpdate(ctx, pem, plen) ||
+	    !EVP_DigestUpdate(ctx, b->pcr11, 32) || !EVP_DigestUpdate(ctx, tail, sizeof(tail)) ||
+	    !EVP_DigestFinal_ex(ctx, id, NULL)) {
+		EVP_MD_CTX_free(ctx);
+		return -ENOMEM;
+	}
+	EVP_MD_CTX_free(ctx);
+	hex_encode(id, sizeof(id), hex);
+	if (asprintf(&path, "%s/%s.b64", dir, hex) < 0)
+		return -ENOMEM;
+	if (read_file(path, 64 * 1024, &old, &olen) == 0) {
+		while (olen && (old[olen - 1] == '\n' || old[olen - 1] == ' '))
+			old[--olen] = '\0';
+		if (tpm_approval_from_base64((char *)old, a) == 0 && signer_verify(a, x, y) == 0 &&
+		    memcmp(a->pcr11, b->pcr11, 32) == 0 && a->has_svn && a->svn == b->security_version &&
+		    a->nv_index == TP_NV_INDEX_DEFAULT) {
+			*b64 = strdup((char *)old);
+			return *b64 ? 0 : -ENOMEM;
+		}
+		log_warn("ignoring the cached approval %s: it does not verify", path);
+	}
+	r = signer_approve(key, b->pcr11, true, b->security_version, TP_NV_INDEX_DEFAULT, a);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot sign the PCR 11 approval with %s", key);
+	r = tpm_approval_to_base64(a, b64);
+	if (r < 0)
+		return r;
+	r = mkdir_p(dir, 0755);
+	if (r == 0) {
+		_cleanup_free_ char *line = NULL;
+
+		if (asprintf(&line, "%s\n", *b64) < 0)
+			return -ENOMEM;
+		r = write_file_atomic(path, line, strlen(line), 0644);
+	}
+	if (r < 0)
+		log_errno(LOG_LVL_WARN, r, "cannot keep the approval in %s", dir);
+	return 0;
+}
+
 /* PCR 11 as systemd 252's stub will measure these sections, and the
  * release's approval of it signed by the TPM policy key (security version
  * bound), written as base64 to approval_path. */
 static int make_approval(struct build_ctx *b, const char *const files[4], const char *approval_path)
 {
-	_cleanup_free_ char *key = pathjoin(b->keys_dir, "tpm-policy.key");
 	_cleanup_free_ char *b64 = NULL;
 	const char *paths[UKI_SECTION_MAX] = { 0 };
 	struct tpm_approval a;
@@ -145,10 +212,7 @@ static int make_approval(struct build_ctx *b, const char *const files[4], const 
 	r = pcr11_predict_files(paths, b->pcr11);
 	if (r < 0)
 		return log_errno(LOG_LVL_ERROR, r, "cannot compute the PCR 11 value of the UKI");
-	r = signer_approve(key, b->pcr11, true, b->security_version, TP_NV_INDEX_DEFAULT, &a);
-	if (r < 0)
-		return log_errno(LOG_LVL_ERROR, r, "cannot sign the PCR 11 approval with %s", key);
-	r = tpm_approval_to_base64(&a, &b64);
+	r = cached_approval(b, &a, &b64);
 	if (r < 0)
 		return r;
 	snprintf(line, sizeof(line), "%s\n", b64);

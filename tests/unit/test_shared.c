@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "cleanup.h"
+#include "conf.h"
 #include "fileio.h"
 #include "hex.h"
 #include "json.h"
@@ -202,6 +203,28 @@ static void test_uuid(void **state)
 	assert_int_equal(r[8] >> 6, 2);
 }
 
+static void test_conf(void **state)
+{
+	static const char text[] = "# comment\n\nname = rempart \nsuite=bookworm\r\n  empty=\n";
+	static const char *const allowed[] = { "name", "suite", NULL };
+	struct conf c;
+
+	assert_int_equal(conf_parse(text, sizeof(text) - 1, &c), 0);
+	assert_int_equal(c.n, 3);
+	assert_string_equal(conf_get(&c, "name"), "rempart");
+	assert_string_equal(conf_get(&c, "suite"), "bookworm");
+	assert_string_equal(conf_get(&c, "empty"), "");
+	assert_null(conf_get(&c, "missing"));
+	assert_string_equal(conf_unknown_key(&c, allowed), "empty");
+	conf_free(&c);
+	assert_int_equal(conf_parse("a=1\na=2\n", 8, &c), -EBADMSG);
+	assert_int_equal(c.error_line, 2);
+	assert_int_equal(conf_parse("novalue\n", 8, &c), -EBADMSG);
+	assert_int_equal(conf_parse("Bad Key=1\n", 10, &c), -EBADMSG);
+	assert_int_equal(conf_parse("=1\n", 3, &c), -EBADMSG);
+	assert_int_equal(conf_parse("a=\0b\n", 5, &c), -EBADMSG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_json_unbalanced),
 		cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_uuid),
+		cmocka_unit_test(test_conf),
 	};
 
 	return cmocka_run_group_tests_name("shared", tests, NULL, NULL);

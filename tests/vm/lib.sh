@@ -85,7 +85,9 @@ vm_cmd() {
 vm_login() {
 	vm_wait "login: root \(automatic login\)" "${1:-240}" || return 1
 	sleep 2
-	printf 'stty -echo; PS1="# "\n' >&"$VM_IN"
+	# no echo, a short prompt, kernel messages off the console (they would
+	# interleave with command output; dmesg still has them)
+	printf 'stty -echo; PS1="# "; dmesg -n 1\n' >&"$VM_IN"
 	vm_cmd "true" 60
 }
 

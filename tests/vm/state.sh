@@ -109,16 +109,16 @@ for i in $(seq 0 40); do
 done
 vm_boot "$D" --tpm-state "$TPM"
 if vm_login 300; then
-	vm_cmd "sha256sum /var/lib/rt/big | cut -c1-64" 180
+	vm_cmd "sha256sum /var/lib/rt/big" 180
 	rc=$?
 	if [ $rc -ne 0 ] && [[ "$VM_OUT" == *"error"* ]]; then
 		t_ok "offline tampering: reading the tampered file fails ($(tail -1 <<<"$VM_OUT" | cut -c1-80))"
-	elif [ "$VM_OUT" = "$BIGSHA" ]; then
+	elif [ "${VM_OUT:0:64}" = "$BIGSHA" ]; then
 		t_ok "offline tampering: flips outside this file's blocks; its content is intact"
 	else
 		t_fail "offline tampering: silently different content ($VM_OUT)"
 	fi
-	vm_cmd "dmesg | grep -c 'integrity: .*Checksum failed'"
+	vm_cmd "dmesg | grep -cE 'INTEGRITY AEAD ERROR|integrity: .*Checksum failed'"
 	[ "${VM_OUT:-0}" -ge 1 ] 2>/dev/null && t_ok "offline tampering: dm-integrity reports checksum failures" || t_fail "no integrity report: $VM_OUT"
 	vm_poweroff
 elif grep -q "rempart-init: FATAL" "$VM_LOG"; then

@@ -39,8 +39,8 @@ BLK=$((SQ / 4096 / 2))
 printf '\x5a' | dd of="$D" bs=1 seek=$((ROFF + BLK * 4096 + 123)) conv=notrunc status=none
 cmp -s <(dd if="$D" bs=1 skip=$((ROFF + BLK * 4096 + 123)) count=1 status=none) <(dd if="$OUT/release/0.1.0/root.squashfs" bs=1 skip=$((BLK * 4096 + 123)) count=1 status=none) &&
 	printf '\xa5' | dd of="$D" bs=1 seek=$((ROFF + BLK * 4096 + 123)) conv=notrunc status=none
-vm_boot "$D" --no-tpm
-if vm_login 240; then
+vm_boot "$D" --tpm-state "$T_TMP/tpm-flip"
+if vm_login 400; then
 	vm_cmd "dd if=/dev/mapper/root of=/dev/null bs=4096 skip=$BLK count=1"
 	if [ $? -ne 0 ] && [[ "$VM_OUT" == *"Input/output error"* ]]; then
 		t_ok "flipped root byte: reading block $BLK gives an I/O error"; else t_fail "flipped root byte read: $VM_OUT"; fi
@@ -49,7 +49,7 @@ if vm_login 240; then
 	vm_cmd "dd if=/dev/mapper/root of=/dev/null bs=4096 skip=$((BLK + 64)) count=1"
 	[ $? -eq 0 ] && t_ok "other blocks still read" || t_fail "other blocks still read"
 	vm_poweroff
-elif grep -q "rempart-init: FATAL" "$VM_LOG"; then
+elif grep -Eq "rempart-init: FATAL: .*(squashfs|verity|root)" "$VM_LOG"; then
 	t_ok "flipped root byte: boot stopped by rempart-init ($(grep -m1 'rempart-init: FATAL' "$VM_LOG"))"; vm_stop
 else
 	t_fail "flipped root byte: neither boot nor refusal"; vm_stop
