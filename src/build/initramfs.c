@@ -262,6 +262,18 @@ int initramfs_add_modules(struct build_ctx *b, struct cpio *c, const char *const
 	return r;
 }
 
+/* out_path.zst -> out_path */
+static int rename2(const char *out_path)
+{
+	_cleanup_free_ char *z = NULL;
+
+	if (asprintf(&z, "%s.zst", out_path) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return rename(z, out_path);
+}
+
 int build_initramfs(struct build_ctx *b, const char *init_path, const char *out_path)
 {
 	_cleanup_(atomic_file_discardp) struct atomic_file af = ATOMIC_FILE_INIT;
@@ -322,6 +334,27 @@ int build_initramfs(struct build_ctx *b, const char *init_path, const char *out_
 		r = atomic_file_commit(&af);
 	cpio_free(&c);
 	if (r < 0)
-		log_errno(LOG_LVL_ERROR, r, "cannot build the initramfs %s", out_path);
+		return log_errno(LOG_LVL_ERROR, r, "cannot build the initramfs %s", out_path);
+	/* zstd: every byte of the UKI is hashed by the firmware (Secure Boot),
+	 * by the stub (PCR 11) and by the kernel (PCR 9) under emulation too;
+	 * single-threaded for a deterministic output */
+	{
+		_cleanup_(argv_freep) struct argv a = ARGV_INIT;
+
+		argv_add(&a, "zstd");
+		argv_add(&a, "-q");
+		argv_add(&a, "-f");
+		argv_add(&a, "-15");
+		argv_add(&a, "-T1");
+		argv_add(&a, "--rm");
+		argv_add(&a, out_path);
+		argv_add(&a, "-o");
+		argv_addf(&a, "%s.zst", out_path);
+		r = run_command(&a, NULL, NULL, true, NULL);
+		if (r == 0 && rename2(out_path) < 0)
+			r = -errno;
+	}
+	if (r < 0)
+		log_errno(LOG_LVL_ERROR, r, "cannot compress the initramfs %s", out_path);
 	return r;
 }

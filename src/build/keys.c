@@ -221,6 +221,7 @@ static int make_release_key(const char *dir)
 
 int keys_check(const char *dir, const char **missing)
 {
+	uint8_t pk[ESCROW_KEY_BYTES], x[32], y[32];
 	char path[8192];
 
 	for (size_t i = 0; i < ARRAY_SIZE(required); i++) {
@@ -229,6 +230,17 @@ int keys_check(const char *dir, const char **missing)
 			*missing = required[i];
 			return -ENOENT;
 		}
+	}
+	/* the public keys the initramfs embeds must be in today's formats */
+	snprintf(path, sizeof(path), "%s/%s", dir, KEY_ESCROW_PUB);
+	if (escrow_load_public(path, pk) < 0) {
+		*missing = KEY_ESCROW_PUB " (unreadable: made by an older rempart?)";
+		return -EBADMSG;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, KEY_POLICY_PUB);
+	if (signer_load_public(path, x, y) < 0) {
+		*missing = KEY_POLICY_PUB " (unreadable)";
+		return -EBADMSG;
 	}
 	return 0;
 }
