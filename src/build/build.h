@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "conf.h"
+#include "fileio.h"
 #include "verity.h"
 
 struct build_ctx {
@@ -57,7 +58,6 @@ char *find_tool(const struct build_ctx *b, const char *name);
 
 /* Helpers shared by the steps. */
 char *pathjoin(const char *a, const char *b);
-int mkdir_p(const char *path, mode_t mode);
 int rm_rf(const char *path);
 int copy_file(const char *src, const char *dst, mode_t mode);
 const char *product_get(const struct build_ctx *b, const char *key);

@@ -14,7 +14,6 @@
  *
  * Corruption behaviour: dm-verity's default, an I/O error on the corrupt
  * block (see docs/boot.md for why we do not restart or panic). */
-#include <blkid/blkid.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +35,7 @@
 #include "fileio.h"
 #include "hex.h"
 #include "modules.h"
+#include "parts.h"
 #include "uuid.h"
 #include "verity.h"
 #include "state.h"
@@ -112,50 +112,6 @@ static const char *cmdline_get(const char *key)
 	return NULL;
 }
 
-/* Finds /dev/<part> whose GPT entry has this UUID; checks its type. */
-static int find_partition(const char *uuid, const char *type, char *dev, size_t size)
-{
-	DIR *d = opendir("/sys/class/block");
-	struct dirent *e;
-	int r = -ENOENT;
-
-	if (!d)
-		return -errno;
-	while ((e = readdir(d))) {
-		char part[512], path[300];
-		const char *val = NULL;
-		blkid_probe pr;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(part, sizeof(part), "/sys/class/block/%s/partition", e->d_name);
-		if (access(part, F_OK) < 0)
-			continue;
-		snprintf(path, sizeof(path), "/dev/%s", e->d_name);
-		pr = blkid_new_probe_from_filename(path);
-		if (!pr)
-			continue;
-		blkid_probe_enable_superblocks(pr, 0);
-		blkid_probe_enable_partitions(pr, 1);
-		blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
-		if (blkid_do_safeprobe(pr) == 0 && blkid_probe_lookup_value(pr, "PART_ENTRY_UUID", &val, NULL) == 0 &&
-		    strcasecmp(val, uuid) == 0) {
-			const char *t = NULL;
-
-			if (blkid_probe_lookup_value(pr, "PART_ENTRY_TYPE", &t, NULL) < 0 || strcasecmp(t, type) != 0)
-				r = -EMEDIUMTYPE;
-			else
-				r = 0;
-			snprintf(dev, size, "%s", path);
-		}
-		blkid_free_probe(pr);
-		if (r != -ENOENT)
-			break;
-	}
-	closedir(d);
-	return r;
-}
-
 static void wait_partition(const char *what, const char *uuid, const char *type, char *dev, size_t size)
 {
 	struct timespec t0, t;
@@ -163,11 +119,13 @@ static void wait_partition(const char *what, const char *uuid, const char *type,
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		r = find_partition(uuid, type, dev, size);
+		r = part_find(uuid, type, NULL, dev, size);
 		if (r == 0)
 			return;
 		if (r == -EMEDIUMTYPE)
 			fatal("%s partition %s (UUID %s) does not have the expected GPT type %s", what, dev, uuid, type);
+		if (r == -ENOTUNIQ)
+			fatal("several partitions carry the %s UUID %s: refusing to guess which one is genuine", what, uuid);
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if (t.tv_sec - t0.tv_sec > DEVICE_WAIT_S)
 			fatal("no %s partition with UUID %s (derived from rempart.roothash) appeared within %d s: "

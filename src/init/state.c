@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "state.h"
 
-#include <blkid/blkid.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +23,7 @@
 #include "cleanup.h"
 #include "escrow.h"
 #include "fileio.h"
+#include "parts.h"
 #include "policy.h"
 #include "signer.h"
 #include "tpm.h"
@@ -52,46 +52,6 @@ static int fail(struct state_result *res, int err, const char *fmt, ...)
 	vsnprintf(res->msg, sizeof(res->msg), fmt, ap);
 	va_end(ap);
 	return err < 0 ? err : -EIO;
-}
-
-/* A partition by GPT type and name. */
-static int find_part(const char *type, const char *name, char *dev, size_t size)
-{
-	DIR *d = opendir("/sys/class/block");
-	struct dirent *e;
-	int found = 0;
-
-	if (!d)
-		return -errno;
-	while ((e = readdir(d))) {
-		char part[512], path[300];
-		const char *t = NULL, *n = NULL;
-		blkid_probe pr;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(part, sizeof(part), "/sys/class/block/%s/partition", e->d_name);
-		if (access(part, F_OK) < 0)
-			continue;
-		snprintf(path, sizeof(path), "/dev/%s", e->d_name);
-		pr = blkid_new_probe_from_filename(path);
-		if (!pr)
-			continue;
-		blkid_probe_enable_superblocks(pr, 0);
-		blkid_probe_enable_partitions(pr, 1);
-		blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
-		if (blkid_do_safeprobe(pr) == 0 && blkid_probe_lookup_value(pr, "PART_ENTRY_TYPE", &t, NULL) == 0 &&
-		    blkid_probe_lookup_value(pr, "PART_ENTRY_NAME", &n, NULL) == 0 && strcasecmp(t, type) == 0 &&
-		    strcmp(n, name) == 0) {
-			found++;
-			snprintf(dev, size, "%s", path);
-		}
-		blkid_free_probe(pr);
-	}
-	closedir(d);
-	if (found > 1)
-		return -ENOTUNIQ;
-	return found ? 0 : -ENOENT;
 }
 
 static int efivar_byte(const char *name, int *v)
@@ -161,7 +121,7 @@ static int write_escrow(const uint8_t secret[ESCROW_SECRET_BYTES], struct state_
 	r = escrow_seal(pk, secret, blob);
 	if (r < 0)
 		return fail(res, r, "cannot encrypt the recovery secret to the escrow key");
-	r = find_part(GPT_ESP, "esp", esp, sizeof(esp));
+	r = part_find(NULL, GPT_ESP, "esp", esp, sizeof(esp));
 	if (r < 0)
 		return fail(res, r, "no ESP partition named 'esp' to write the escrow blob to");
 	mkdir("/run/rempart", 0700);
@@ -477,7 +437,7 @@ int state_setup(const char *image_var, struct state_result *res)
 	memset(res, 0, sizeof(*res));
 	if (sodium_init() < 0)
 		return fail(res, -EIO, "libsodium initialisation failed");
-	r = find_part(GPT_VAR, "state", res->device, sizeof(res->device));
+	r = part_find(NULL, GPT_VAR, "state", res->device, sizeof(res->device));
 	if (r < 0)
 		return fail(res, r, "no unique partition named 'state' of the GPT type /var: %s", strerror(-r));
 	for (int i = 0; i < 50 && access("/dev/tpmrm0", F_OK) < 0; i++)

@@ -46,5 +46,8 @@ int read_file(const char *path, size_t max, uint8_t **out, size_t *outlen);
 /* Size of a regular file or block device. */
 int fd_get_size(int fd, uint64_t *size);
 
+/* mkdir -p: creates path and its missing parents with mode. 0 or -errno. */
+int mkdir_p(const char *path, mode_t mode);
+
 /* fsync the directory containing path. */
 int fsync_parent_dir(const char *path);

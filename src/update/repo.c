@@ -12,25 +12,6 @@
 #include "release.h"
 #include "repo.h"
 
-int mkdir_p(const char *path, mode_t mode)
-{
-	_cleanup_free_ char *p = strdup(path);
-
-	if (!p)
-		return -ENOMEM;
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(p, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int repo_manifest_path(const char *repo, const char *product, const char *channel, bool previous, char **out)
 {
 	if (asprintf(out, "%s/%s/channels/%s%s.manifest", repo, product, channel, previous ? ".previous" : "") < 0)

@@ -33,4 +33,3 @@ int repo_install_files(const char *repo, const struct um_manifest *m, const char
 		       const char *const *files, const struct um_artifact *const *arts, size_t n, char err[UM_ERR_MAX]);
 
 /* mkdir -p */
-int mkdir_p(const char *path, mode_t mode);

@@ -663,6 +663,27 @@ int rv_format(const char *data_path, const char *hash_path, struct rv_params *p,
 
 /* --- verification ------------------------------------------------------- */
 
+/* The parameters to verify with: from the superblock (p->superblock) or as
+ * given, checked either way. */
+static int load_params(int hash_fd, struct rv_params *p)
+{
+	uint8_t sb[RV_SB_SIZE];
+	uint64_t hash_size;
+	int r;
+
+	if (!p->superblock)
+		return rv_params_check(p);
+	r = fd_get_size(hash_fd, &hash_size);
+	if (r < 0)
+		return r;
+	if (hash_size < p->hash_area_offset + RV_SB_SIZE)
+		return -ENODATA;
+	r = pread_full(hash_fd, sb, sizeof(sb), (off_t)p->hash_area_offset);
+	if (r < 0)
+		return r;
+	return rv_superblock_parse(sb, sizeof(sb), p);
+}
+
 static bool all_zero(const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -710,25 +731,9 @@ int rv_verify_fd(int data_fd, int hash_fd, struct rv_params *p, const uint8_t *r
 	int r;
 
 	memset(report, 0, sizeof(*report));
-	if (p->superblock) {
-		uint8_t sb[RV_SB_SIZE];
-
-		r = fd_get_size(hash_fd, &hash_size);
-		if (r < 0)
-			return r;
-		if (hash_size < p->hash_area_offset + RV_SB_SIZE)
-			return -ENODATA;
-		r = pread_full(hash_fd, sb, sizeof(sb), (off_t)p->hash_area_offset);
-		if (r < 0)
-			return r;
-		r = rv_superblock_parse(sb, sizeof(sb), p);
-		if (r < 0)
-			return r;
-	} else {
-		r = rv_params_check(p);
-		if (r < 0)
-			return r;
-	}
+	r = load_params(hash_fd, p);
+	if (r < 0)
+		return r;
 	r = data_area_size(data_fd, p, &data_size);
 	if (r < 0)
 		return r;
@@ -846,25 +851,12 @@ int rv_verify_root(int hash_fd, uint64_t data_size, struct rv_params *p, const u
 	int r;
 
 	memset(report, 0, sizeof(*report));
+	r = load_params(hash_fd, p);
+	if (r < 0)
+		return r;
 	r = fd_get_size(hash_fd, &hash_size);
 	if (r < 0)
 		return r;
-	if (p->superblock) {
-		uint8_t sb[RV_SB_SIZE];
-
-		if (hash_size < p->hash_area_offset + RV_SB_SIZE)
-			return -ENODATA;
-		r = pread_full(hash_fd, sb, sizeof(sb), (off_t)p->hash_area_offset);
-		if (r < 0)
-			return r;
-		r = rv_superblock_parse(sb, sizeof(sb), p);
-		if (r < 0)
-			return r;
-	} else {
-		r = rv_params_check(p);
-		if (r < 0)
-			return r;
-	}
 	if (p->data_blocks == 0 || data_size / p->data_block_size < p->data_blocks) {
 		report->problem = RV_DATA_TRUNCATED;
 		report->block = data_size / p->data_block_size;

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stddef.h>
+
+/* Finds the block device of the GPT partition whose entry matches uuid
+ * (NULL: any) and name (NULL: any), and whose type is type. Returns 0 and
+ * the /dev path; -ENOENT if none; -ENOTUNIQ if several match; -EMEDIUMTYPE
+ * if the partition with this uuid has another type. */
+int part_find(const char *uuid, const char *type, const char *name, char *dev, size_t size);
