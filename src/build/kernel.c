@@ -61,7 +61,7 @@ static int find_deb(const char *dir, const char *name, const char *version, char
 
 int build_kernel(struct build_ctx *b)
 {
-	_cleanup_free_ char *name = NULL, *version = NULL, *deb = NULL;
+	_cleanup_free_ char *name = NULL, *version = NULL, *deb = NULL, *cache = NULL;
 	const char *meta = product_get(b, "kernel_package");
 	int r, cwd;
 
@@ -69,18 +69,20 @@ int build_kernel(struct build_ctx *b)
 	r = resolve_kernel_package(meta, &name, &version);
 	if (r < 0)
 		return log_errno(LOG_LVL_ERROR, r, "cannot resolve %s with apt-cache (run apt-get update?)", meta);
-	r = mkdir_p(b->cache_dir, 0755);
+	if (asprintf(&cache, "%s/kernel", b->cache_dir) < 0)
+		return -ENOMEM;
+	r = mkdir_p(cache, 0755);
 	if (r < 0)
 		return r;
-	if (find_deb(b->cache_dir, name, version, &deb) < 0) {
+	if (find_deb(cache, name, version, &deb) < 0) {
 		_cleanup_(argv_freep) struct argv a = ARGV_INIT;
 
 		argv_add(&a, "apt-get");
 		argv_add(&a, "download");
 		argv_addf(&a, "%s=%s", name, version);
 		cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (cwd < 0 || chdir(b->cache_dir) < 0)
-			return log_errno(LOG_LVL_ERROR, -errno, "cannot enter %s", b->cache_dir);
+		if (cwd < 0 || chdir(cache) < 0)
+			return log_errno(LOG_LVL_ERROR, -errno, "cannot enter %s", cache);
 		r = run_command(&a, NULL, NULL, true, NULL);
 		if (fchdir(cwd) < 0)
 			r = -errno;
@@ -89,7 +91,7 @@ int build_kernel(struct build_ctx *b)
 			return log_errno(LOG_LVL_ERROR, r, "cannot download %s=%s from the apt sources", name, version);
 		free(deb);
 		deb = NULL;
-		r = find_deb(b->cache_dir, name, version, &deb);
+		r = find_deb(cache, name, version, &deb);
 		if (r < 0)
 			return log_errno(LOG_LVL_ERROR, r, "downloaded kernel package not found as %s", deb);
 	}

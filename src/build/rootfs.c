@@ -41,7 +41,7 @@ static int run_mmdebstrap(struct build_ctx *b)
 {
 	_cleanup_(argv_freep) struct argv a = ARGV_INIT;
 	_cleanup_free_ char *pkgfile = product_path(b, "packages");
-	_cleanup_free_ char *include = NULL, *env_sde = NULL;
+	_cleanup_free_ char *include = NULL, *env_sde = NULL, *aptcache = NULL;
 	char **pkgs = NULL;
 	size_t n = 0, len = 0;
 	int r;
@@ -63,9 +63,13 @@ static int run_mmdebstrap(struct build_ctx *b)
 	}
 	list_free(pkgs, n);
 
-	r = mkdir_p(b->cache_dir, 0755);
+	/* only .deb files in the directory synced into the chroot: anything
+	 * else there would end up in the image */
+	if (asprintf(&aptcache, "%s/apt", b->cache_dir) < 0)
+		return -ENOMEM;
+	r = mkdir_p(aptcache, 0755);
 	if (r < 0)
-		return log_errno(LOG_LVL_ERROR, r, "cannot create %s", b->cache_dir);
+		return log_errno(LOG_LVL_ERROR, r, "cannot create %s", aptcache);
 	argv_add(&a, "mmdebstrap");
 	argv_add(&a, "--variant=minbase");
 	argv_add(&a, "--mode=root");
@@ -78,8 +82,8 @@ static int run_mmdebstrap(struct build_ctx *b)
 	argv_add(&a, "--dpkgopt=path-exclude=/usr/share/doc/*");
 	argv_add(&a, "--dpkgopt=path-include=/usr/share/doc/*/copyright");
 	argv_add(&a, "--setup-hook=mkdir -p \"$1\"/var/cache/apt/archives/");
-	argv_addf(&a, "--setup-hook=sync-in %s /var/cache/apt/archives/", b->cache_dir);
-	argv_addf(&a, "--customize-hook=sync-out /var/cache/apt/archives %s", b->cache_dir);
+	argv_addf(&a, "--setup-hook=sync-in %s /var/cache/apt/archives/", aptcache);
+	argv_addf(&a, "--customize-hook=sync-out /var/cache/apt/archives %s", aptcache);
 	argv_add(&a, product_get(b, "suite"));
 	argv_add(&a, b->rootfs);
 	if (asprintf(&env_sde, "SOURCE_DATE_EPOCH=%llu", (unsigned long long)b->sde) < 0)

@@ -20,6 +20,8 @@ done
 if cmp -s "$VM_DIR/out/build.json" "$VM_DIR/out-repro/build.json"; then t_ok "build.json identical"; else t_fail "build.json differs"; fi
 jq -e '(.files | length) > 1000 and (.packages | length) > 50 and ([.files[] | select(.origin == null)] | length) == 0' \
 	"$VM_DIR/out/build.json" >/dev/null && t_ok "build.json lists files with origins and packages" || t_fail "build.json content"
+jq -e '[.files[] | select(.path | startswith("/var/cache/apt/archives/")) | select(.path != "/var/cache/apt/archives/lock")] | length == 0' \
+	"$VM_DIR/out/build.json" >/dev/null && t_ok "no build cache content in the image" || t_fail "build cache content leaked into the image"
 jq -e '[.files[] | select(.path == "/usr/bin/dash")][0].origin == "package:dash"' "$VM_DIR/out/build.json" >/dev/null &&
 	t_ok "build.json: /usr/bin/dash comes from package dash" || t_fail "build.json: origin of /usr/bin/dash"
 jq -e '[.files[] | select(.path == "/usr/bin/rempart-verity")][0].origin == "product:programs"' "$VM_DIR/out/build.json" >/dev/null &&

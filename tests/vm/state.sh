@@ -121,7 +121,7 @@ if vm_login 300; then
 	vm_cmd "dmesg | grep -cE 'INTEGRITY AEAD ERROR|integrity: .*Checksum failed'"
 	[ "${VM_OUT:-0}" -ge 1 ] 2>/dev/null && t_ok "offline tampering: dm-integrity reports checksum failures" || t_fail "no integrity report: $VM_OUT"
 	vm_poweroff
-elif grep -q "rempart-init: FATAL" "$VM_LOG"; then
+elif grep -q "rempart-init: FATAL: state partition" "$VM_LOG"; then
 	t_ok "offline tampering: boot stopped ($(grep -m1 -o 'rempart-init: FATAL: .\{0,120\}' "$VM_LOG"))"; vm_stop
 else
 	t_fail "offline tampering: neither boot nor refusal"; vm_stop
