@@ -32,7 +32,8 @@ static const char *const removed_tools[] = {
  * noexec mount, so they are removed (docs/hardening.md); dash stays as
  * /bin/sh for system()/popen() and units. */
 static const char *const removed_interpreters[] = {
-	"usr/bin/bash", "usr/bin/rbash", "usr/bin/perl", "usr/bin/perl5.36.0", "usr/bin/mawk",
+	"usr/bin/bash", "usr/bin/rbash", "usr/bin/perl", "usr/bin/perl5.36.0", "usr/bin/perl5.36-x86_64-linux-gnu",
+	"usr/bin/mawk",
 	"usr/bin/awk", "usr/bin/nawk", "etc/alternatives/awk", "etc/alternatives/nawk",
 	"usr/lib/x86_64-linux-gnu/perl-base", "usr/share/perl5",
 };

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -221,6 +222,52 @@ static int make_approval(struct build_ctx *b, const char *const files[4], const 
 	return write_file_atomic(approval_path, line, strlen(line), 0644);
 }
 
+/* sbsign puts the current time in the PKCS#7 signingTime attribute: run it
+ * under libfaketime at SOURCE_DATE_EPOCH so that signatures are
+ * reproducible (the RSA PKCS#1 v1.5 signature itself is deterministic). */
+static void sbsign_argv(struct argv *a, uint64_t sde)
+{
+	time_t t = (time_t)sde;
+	struct tm tm;
+	char when[64];
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "@%Y-%m-%d %H:%M:%S", &tm);
+	argv_add(a, "faketime");
+	argv_add(a, "-f");
+	argv_add(a, when);
+	argv_add(a, "sbsign");
+}
+
+/* objcopy stamps the PE header with the current time (and a checksum over
+ * it): set TimeDateStamp to SOURCE_DATE_EPOCH and CheckSum to 0 (unused by
+ * UEFI) so that the image is reproducible. */
+static int pe_make_deterministic(const char *path, uint64_t sde)
+{
+	_cleanup_close_ int fd = open(path, O_RDWR | O_CLOEXEC);
+	uint8_t hdr[0x40], pe[24], zero[4] = { 0 }, ts[4];
+	uint32_t off;
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = pread_full(fd, hdr, sizeof(hdr), 0);
+	if (r < 0)
+		return r;
+	off = rd32(hdr + 0x3c);
+	r = pread_full(fd, pe, sizeof(pe), off);
+	if (r < 0)
+		return r;
+	if (memcmp(pe, "PE\0\0", 4) != 0 || rd16(pe + 20) < 68)
+		return -EBADMSG;
+	for (int i = 0; i < 4; i++)
+		ts[i] = (uint8_t)(sde >> (8 * i));
+	r = pwrite_full(fd, ts, 4, off + 8);
+	if (r == 0)
+		r = pwrite_full(fd, zero, 4, off + 24 + 64);
+	return r;
+}
+
 int build_uki(struct build_ctx *b, const char *initrd, const char *out_path, const char *cmdline_extra)
 {
 	_cleanup_free_ char *approval = NULL;
@@ -285,8 +332,11 @@ int build_uki(struct build_ctx *b, const char *initrd, const char *out_path, con
 	}
 	if (r < 0)
 		return log_errno(LOG_LVL_ERROR, r, "objcopy could not assemble the UKI; see %s", exec_get_log());
+	r = pe_make_deterministic(unsigned_uki, b->sde);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot normalise the PE header of %s", unsigned_uki);
 
-	argv_add(&s, "sbsign");
+	sbsign_argv(&s, b->sde);
 	argv_add(&s, "--key");
 	argv_add(&s, key);
 	argv_add(&s, "--cert");
@@ -294,7 +344,7 @@ int build_uki(struct build_ctx *b, const char *initrd, const char *out_path, con
 	argv_add(&s, "--output");
 	argv_add(&s, out_path);
 	argv_add(&s, unsigned_uki);
-	r = run_command(&s, NULL, NULL, true, NULL);
+	r = run_command(&s, (char *[]){ "TZ=UTC", NULL }, NULL, true, NULL);
 	if (r < 0)
 		return log_errno(LOG_LVL_ERROR, r, "sbsign could not sign the UKI with %s", key);
 	unlink(unsigned_uki);
@@ -308,7 +358,7 @@ int sign_efi(struct build_ctx *b, const char *in, const char *out)
 	_cleanup_(argv_freep) struct argv s = ARGV_INIT;
 	int r;
 
-	argv_add(&s, "sbsign");
+	sbsign_argv(&s, b->sde);
 	argv_add(&s, "--key");
 	argv_addf(&s, "%s/db.key", b->keys_dir);
 	argv_add(&s, "--cert");
@@ -316,7 +366,7 @@ int sign_efi(struct build_ctx *b, const char *in, const char *out)
 	argv_add(&s, "--output");
 	argv_add(&s, out);
 	argv_add(&s, in);
-	r = run_command(&s, NULL, NULL, true, NULL);
+	r = run_command(&s, (char *[]){ "TZ=UTC", NULL }, NULL, true, NULL);
 	if (r < 0)
 		log_errno(LOG_LVL_ERROR, r, "sbsign could not sign %s", in);
 	return r;

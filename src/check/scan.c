@@ -43,14 +43,9 @@ bool scan_is_interpreter(const char *name)
 
 		if (n < l || memcmp(name, interpreters[i], l) != 0)
 			continue;
-		/* exact, or a version suffix: perl5.36.0, python3.11, lua5.4 */
-		const char *s = name + l;
-		bool ok = true;
-
-		for (; *s; s++)
-			if (!isdigit((unsigned char)*s) && *s != '.')
-				ok = false;
-		if (ok && (name[l] == '\0' || isdigit((unsigned char)name[l]) || name[l] == '.'))
+		/* exact, or a versioned name: perl5.36.0, python3.11, lua5.4, and
+		 * Debian's arch-qualified copies such as perl5.36-x86_64-linux-gnu */
+		if (name[l] == '\0' || isdigit((unsigned char)name[l]) || name[l] == '.')
 			return true;
 	}
 	return false;
