@@ -48,6 +48,8 @@ int build_uki(struct build_ctx *b, const char *initrd, const char *out_path, con
 int build_disk_image(struct build_ctx *b, const char *uki, const char *image);
 int build_enroll_vars(struct build_ctx *b, const char *vars_out);
 int build_manifest(struct build_ctx *b);
+/* Signs an EFI binary (UKI, systemd-boot) with the db key, reproducibly. */
+int sign_efi(struct build_ctx *b, const char *in, const char *out);
 
 struct cpio;
 int initramfs_add_libraries(struct build_ctx *b, struct cpio *c, const char *binary);

@@ -188,6 +188,18 @@ int cpio_write(struct cpio *c, int fd)
 	return r;
 }
 
+int cpio_write_file(struct cpio *c, const char *path)
+{
+	_cleanup_(atomic_file_discardp) struct atomic_file af = ATOMIC_FILE_INIT;
+	int r = atomic_file_open(&af, path, 0644);
+
+	if (r == 0)
+		r = cpio_write(c, af.fd);
+	if (r == 0)
+		r = atomic_file_commit(&af);
+	return r;
+}
+
 void cpio_free(struct cpio *c)
 {
 	for (size_t i = 0; i < c->n; i++) {

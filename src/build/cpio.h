@@ -28,4 +28,6 @@ int cpio_add_file(struct cpio *c, const char *path, mode_t perm, const char *sou
 int cpio_add_symlink(struct cpio *c, const char *path, const char *target);
 int cpio_add_node(struct cpio *c, const char *path, mode_t mode, dev_t rdev);
 int cpio_write(struct cpio *c, int fd);
+/* cpio_write() into path, replaced atomically. */
+int cpio_write_file(struct cpio *c, const char *path);
 void cpio_free(struct cpio *c);

@@ -23,8 +23,6 @@
 #define SECTOR 512ULL
 #define SYSTEMD_BOOT "/usr/lib/systemd/boot/efi/systemd-bootx64.efi"
 
-int sign_efi(struct build_ctx *b, const char *in, const char *out);
-
 static void derived_uuid(struct build_ctx *b, const char *what, char out[UUID_STR_LEN])
 {
 	uint8_t u[16];

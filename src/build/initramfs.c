@@ -276,7 +276,6 @@ static int rename2(const char *out_path)
 
 int build_initramfs(struct build_ctx *b, const char *init_path, const char *out_path)
 {
-	_cleanup_(atomic_file_discardp) struct atomic_file af = ATOMIC_FILE_INIT;
 	struct cpio c;
 	int r;
 
@@ -327,11 +326,7 @@ int build_initramfs(struct build_ctx *b, const char *init_path, const char *out_
 			r = initramfs_add_modules(b, &c, (const char *const[]){ l1, l2 }, 2);
 	}
 	if (r == 0)
-		r = atomic_file_open(&af, out_path, 0644);
-	if (r == 0)
-		r = cpio_write(&c, af.fd);
-	if (r == 0)
-		r = atomic_file_commit(&af);
+		r = cpio_write_file(&c, out_path);
 	cpio_free(&c);
 	if (r < 0)
 		return log_errno(LOG_LVL_ERROR, r, "cannot build the initramfs %s", out_path);

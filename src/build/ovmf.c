@@ -28,7 +28,6 @@ int build_enroll_vars(struct build_ctx *b, const char *vars_out)
 	_cleanup_free_ char *log = pathjoin(b->work_dir, "enroll-serial.log");
 	_cleanup_free_ char *mods = pathjoin(b->work_dir, "enroll-modules");
 	_cleanup_free_ char *kernel = NULL;
-	_cleanup_(atomic_file_discardp) struct atomic_file af = ATOMIC_FILE_INIT;
 	const char *vnames[] = { "db", "KEK", "PK" };
 	struct cpio c;
 	int r;
@@ -59,11 +58,7 @@ int build_enroll_vars(struct build_ctx *b, const char *vars_out)
 	if (r == 0)
 		r = initramfs_add_modules(b, &c, (const char *const[]){ mods }, 1);
 	if (r == 0)
-		r = atomic_file_open(&af, cpio_path, 0644);
-	if (r == 0)
-		r = cpio_write(&c, af.fd);
-	if (r == 0)
-		r = atomic_file_commit(&af);
+		r = cpio_write_file(&c, cpio_path);
 	cpio_free(&c);
 	if (r < 0)
 		return log_errno(LOG_LVL_ERROR, r, "cannot build the enrollment initramfs");

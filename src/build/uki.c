@@ -273,8 +273,7 @@ int build_uki(struct build_ctx *b, const char *initrd, const char *out_path, con
 	_cleanup_free_ char *approval = NULL;
 	_cleanup_free_ char *osrel = pathjoin(b->rootfs, "usr/lib/os-release");
 	_cleanup_free_ char *cmdfile = NULL, *linux_img = NULL, *unsigned_uki = NULL, *cmdline = NULL;
-	_cleanup_free_ char *key = pathjoin(b->keys_dir, "db.key"), *crt = pathjoin(b->keys_dir, "db.crt");
-	_cleanup_(argv_freep) struct argv a = ARGV_INIT, s = ARGV_INIT;
+	_cleanup_(argv_freep) struct argv a = ARGV_INIT;
 	const char *names[] = { ".osrel", ".cmdline", ".initrd", ".pcrsig", ".linux" };
 	const char *files[5];
 	char roothex[2 * RV_MAX_DIGEST + 1], extra[1024];
@@ -336,23 +335,13 @@ int build_uki(struct build_ctx *b, const char *initrd, const char *out_path, con
 	if (r < 0)
 		return log_errno(LOG_LVL_ERROR, r, "cannot normalise the PE header of %s", unsigned_uki);
 
-	sbsign_argv(&s, b->sde);
-	argv_add(&s, "--key");
-	argv_add(&s, key);
-	argv_add(&s, "--cert");
-	argv_add(&s, crt);
-	argv_add(&s, "--output");
-	argv_add(&s, out_path);
-	argv_add(&s, unsigned_uki);
-	r = run_command(&s, (char *[]){ "TZ=UTC", NULL }, NULL, true, NULL);
+	r = sign_efi(b, unsigned_uki, out_path);
 	if (r < 0)
-		return log_errno(LOG_LVL_ERROR, r, "sbsign could not sign the UKI with %s", key);
+		return r;
 	unlink(unsigned_uki);
 	return 0;
 }
 
-/* Signs any EFI binary (systemd-boot) with the db key. */
-int sign_efi(struct build_ctx *b, const char *in, const char *out);
 int sign_efi(struct build_ctx *b, const char *in, const char *out)
 {
 	_cleanup_(argv_freep) struct argv s = ARGV_INIT;
