@@ -138,10 +138,11 @@ static int cached_approval(struct build_ctx *b, struct tpm_approval *a, char **b
 	_cleanup_free_ char *pub = pathjoin(b->keys_dir, "tpm-policy.pub");
 	_cleanup_free_ char *key = pathjoin(b->keys_dir, "tpm-policy.key");
 	_cleanup_free_ char *dir = pathjoin(b->cache_dir, "approvals"), *path = NULL;
-	_cleanup_free_ uint8_t *pem = NULL, *old = NULL;
+	_cleanup_free_ uint8_t *pem = NULL;
+	_cleanup_free_ char *old = NULL;
 	uint8_t x[32], y[32], id[32], tail[8 + 4];
 	char hex[65];
-	size_t plen, olen;
+	size_t plen;
 	EVP_MD_CTX *ctx;
 	int r;
 
@@ -165,13 +166,11 @@ static int cached_approval(struct build_ctx *b, struct tpm_approval *a, char **b
 	hex_encode(id, sizeof(id), hex);
 	if (asprintf(&path, "%s/%s.b64", dir, hex) < 0)
 		return -ENOMEM;
-	if (read_file(path, 64 * 1024, &old, &olen) == 0) {
-		while (olen && (old[olen - 1] == '\n' || old[olen - 1] == ' '))
-			old[--olen] = '\0';
-		if (tpm_approval_from_base64((char *)old, a) == 0 && signer_verify(a, x, y) == 0 &&
+	if (read_text_line(path, 64 * 1024, &old) == 0) {
+		if (tpm_approval_from_base64(old, a) == 0 && signer_verify(a, x, y) == 0 &&
 		    memcmp(a->pcr11, b->pcr11, 32) == 0 && a->has_svn && a->svn == b->security_version &&
 		    a->nv_index == TP_NV_INDEX_DEFAULT) {
-			*b64 = strdup((char *)old);
+			*b64 = strdup(old);
 			return *b64 ? 0 : -ENOMEM;
 		}
 		log_warn("ignoring the cached approval %s: it does not verify", path);

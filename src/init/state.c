@@ -73,19 +73,13 @@ static int efivar_byte(const char *name, int *v)
 static int read_approval(struct tpm_approval *a, const uint8_t key_x[32], const uint8_t key_y[32],
 			 struct state_result *res)
 {
-	_cleanup_free_ uint8_t *buf = NULL;
-	size_t len;
-	int r;
+	int r = tpm_approval_load(APPROVAL_PATH, a);
 
-	r = read_file(APPROVAL_PATH, 64 * 1024, &buf, &len);
+	if (r == -EBADMSG)
+		return fail(res, r, "the UKI's PCR 11 approval is malformed");
 	if (r < 0)
 		return fail(res, r, "the UKI carries no PCR 11 approval (.pcrsig section, %s): %s", APPROVAL_PATH,
 			    strerror(-r));
-	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
-		buf[--len] = '\0';
-	r = tpm_approval_from_base64((const char *)buf, a);
-	if (r < 0)
-		return fail(res, r, "the UKI's PCR 11 approval is malformed");
 	r = signer_verify(a, key_x, key_y);
 	if (r < 0)
 		return fail(res, r, "the UKI's PCR 11 approval is not signed by this product's TPM policy key");

@@ -194,6 +194,20 @@ int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode
 	return atomic_file_commit(&af);
 }
 
+int read_text_line(const char *path, size_t max, char **out)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int r = read_file(path, max, &buf, &len);
+
+	if (r < 0)
+		return r;
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
+		buf[--len] = '\0';
+	*out = (char *)buf;
+	return 0;
+}
+
 int read_file(const char *path, size_t max, uint8_t **out, size_t *outlen)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);

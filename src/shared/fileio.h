@@ -43,6 +43,10 @@ int pread_full(int fd, void *buf, size_t len, off_t off);
 /* Reads a whole file (at most max bytes, else -EFBIG). Adds a NUL. */
 int read_file(const char *path, size_t max, uint8_t **out, size_t *outlen);
 
+/* Reads a small text file holding one value (a base64 line, a hex key):
+ * read_file, then trailing newlines, carriage returns and spaces removed. */
+int read_text_line(const char *path, size_t max, char **out);
+
 /* Size of a regular file or block device. */
 int fd_get_size(int fd, uint64_t *size);
 

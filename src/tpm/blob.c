@@ -9,6 +9,7 @@
 #include <tss2/tss2_mu.h>
 
 #include "cleanup.h"
+#include "fileio.h"
 
 /* Sealed object layout (version 1):
  *   "RMPS" u8 version=1
@@ -208,6 +209,26 @@ int tpm_approval_from_base64(const char *b64, struct tpm_approval *a)
 	int r = from_b64(b64, &buf, &len);
 
 	return r < 0 ? r : tpm_approval_parse(buf, len, a);
+}
+
+int tpm_sealed_load(const char *path, struct tpm_sealed *s)
+{
+	_cleanup_free_ char *t = NULL;
+	int r = read_text_line(path, 64 * 1024, &t);
+
+	if (r < 0)
+		return r;
+	return tpm_sealed_from_base64(t, s) < 0 ? -EBADMSG : 0;
+}
+
+int tpm_approval_load(const char *path, struct tpm_approval *a)
+{
+	_cleanup_free_ char *t = NULL;
+	int r = read_text_line(path, 64 * 1024, &t);
+
+	if (r < 0)
+		return r;
+	return tpm_approval_from_base64(t, a) < 0 ? -EBADMSG : 0;
 }
 
 int tpm_approval_key_name(const struct tpm_approval *a, TPM2B_NAME *out)

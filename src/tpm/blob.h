@@ -58,5 +58,10 @@ int tpm_sealed_from_base64(const char *b64, struct tpm_sealed *s);
 int tpm_approval_to_base64(const struct tpm_approval *a, char **out);
 int tpm_approval_from_base64(const char *b64, struct tpm_approval *a);
 
+/* One base64 line read from a file (read_text_line). -errno if the file
+ * cannot be read, -EBADMSG if it is not a valid blob. */
+int tpm_sealed_load(const char *path, struct tpm_sealed *s);
+int tpm_approval_load(const char *path, struct tpm_approval *a);
+
 /* Name of the approval's policy key (from key_x/key_y). */
 int tpm_approval_key_name(const struct tpm_approval *a, TPM2B_NAME *out);

@@ -224,50 +224,28 @@ static void print_hex_line(const uint8_t *b, size_t n)
 	puts(s);
 }
 
-static int read_text_line(const char *path, const char *what, char **out)
-{
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int r = read_file(path, 64 * 1024, &buf, &len);
-
-	if (r < 0)
-		return log_errno(LOG_LVL_ERROR, r, "cannot read %s %s", what, path);
-	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
-		buf[--len] = 0;
-	*out = (char *)buf;
-	return 0;
-}
-
 static int load_sealed(const char *path, struct tpm_sealed *s)
 {
-	_cleanup_free_ char *t = NULL;
-	int r = read_text_line(path, "sealed object", &t);
+	int r = tpm_sealed_load(path, s);
 
-	if (r < 0)
-		return r;
-	r = tpm_sealed_from_base64(t, s);
-	if (r < 0) {
+	if (r == -EBADMSG)
 		log_error("sealed object %s is malformed (expected one base64 line of a version %d Rempart "
 			  "sealed object)", path, TPM_BLOB_VERSION);
-		return -EINVAL;
-	}
-	return 0;
+	else if (r < 0)
+		log_errno(LOG_LVL_ERROR, r, "cannot read sealed object %s", path);
+	return r == -EBADMSG ? -EINVAL : r;
 }
 
 static int load_approval(const char *path, struct tpm_approval *a)
 {
-	_cleanup_free_ char *t = NULL;
-	int r = read_text_line(path, "approval", &t);
+	int r = tpm_approval_load(path, a);
 
-	if (r < 0)
-		return r;
-	r = tpm_approval_from_base64(t, a);
-	if (r < 0) {
+	if (r == -EBADMSG)
 		log_error("approval %s is malformed (expected one base64 line of a version %d Rempart release "
 			  "approval)", path, TPM_BLOB_VERSION);
-		return -EINVAL;
-	}
-	return 0;
+	else if (r < 0)
+		log_errno(LOG_LVL_ERROR, r, "cannot read approval %s", path);
+	return r == -EBADMSG ? -EINVAL : r;
 }
 
 static int write_b64_file(const char *path, const char *b64, const char *what)

@@ -249,13 +249,10 @@ static int sv_read(struct client *c, uint64_t *v, struct uc_result *res)
 		*v = c->st.sv_floor;
 		return 0;
 	}
-	r = update_tpm_counter_read(v);
-	if (r == -EOPNOTSUPP)
-		return uc_refuse(res, UC_SECURITY_VERSION,
-				 "cannot read the anti-rollback counter: TPM NV counter support not yet available "
-				 "(src/tpm not integrated); set security_version_store = state to use the state file");
+	r = update_tpm_counter_read(c->cfg.tpm_tcti[0] ? c->cfg.tpm_tcti : NULL, v);
 	if (r < 0)
-		return uc_refuse(res, UC_SECURITY_VERSION, "cannot read the TPM NV anti-rollback counter: %s",
+		return uc_refuse(res, UC_SECURITY_VERSION,
+				 "cannot read the TPM NV anti-rollback counter (%s); refusing, as the floor is unknown",
 				 strerror(-r));
 	return 0;
 }
@@ -1056,11 +1053,13 @@ int client_commit(struct client *c)
 		if (r < 0)
 			return log_errno(LOG_LVL_ERROR, r, "cannot save the security version floor");
 	} else {
-		r = update_tpm_counter_raise(rel->security_version);
-		if (r == -EOPNOTSUPP) {
-			log_error("cannot raise the TPM NV counter: TPM NV counter support not yet available");
-			return r;
-		}
+		r = update_tpm_counter_raise(c->cfg.tpm_tcti[0] ? c->cfg.tpm_tcti : NULL, c->cfg.tpm_approval, rel->security_version);
+		if (r == -EBADMSG || r == -ENOENT)
+			return log_errno(LOG_LVL_ERROR, r, "cannot raise the TPM NV counter: the running release's "
+					 "approval %s is missing or malformed", c->cfg.tpm_approval);
+		if (r == -EPERM)
+			return log_errno(LOG_LVL_ERROR, r, "cannot raise the TPM NV counter to %llu: the running "
+					 "release's approval allows less", (unsigned long long)rel->security_version);
 		if (r < 0)
 			return log_errno(LOG_LVL_ERROR, r, "cannot raise the TPM NV security-version counter");
 	}

@@ -35,6 +35,8 @@ static const struct key keys[] = {
 	{ "os_release", K_PATH, F(os_release), false },
 	{ "machine_id", K_PATH, F(machine_id), false },
 	{ "security_version_store", K_STORE, F(sv_store), false },
+	{ "tpm_approval", K_PATH, F(tpm_approval), false },
+	{ "tpm_tcti", K_STR, F(tpm_tcti), false },
 	{ "boot_tries", K_U32, F(boot_tries), false },
 	{ "timeout", K_U32, F(timeout), false },
 	{ "health_failed_units", K_BOOL, F(health_failed_units), false },
@@ -123,6 +125,7 @@ int update_config_load(const char *path, struct update_config *c, unsigned *line
 	snprintf(c->machine_id, sizeof(c->machine_id), "/etc/machine-id");
 	snprintf(c->environments_dir, sizeof(c->environments_dir), "/var/lib/rempart/environments");
 	c->sv_store = SV_STORE_TPM;
+	snprintf(c->tpm_approval, sizeof(c->tpm_approval), "/run/rempart/approval.b64");
 	c->boot_tries = 3;
 	c->timeout = 120;
 	c->health_failed_units = true;

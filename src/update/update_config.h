@@ -33,6 +33,8 @@ struct update_config {
 	char os_release[PATH_MAX];/* running version: IMAGE_VERSION= */
 	char machine_id[PATH_MAX];
 	enum sv_store sv_store;
+	char tpm_approval[PATH_MAX]; /* running release's PCR 11 approval (raises the NV counter) */
+	char tpm_tcti[256];          /* TSS2 TCTI; empty = the device /dev/tpmrm0 */
 	uint32_t boot_tries;
 	uint32_t timeout;         /* seconds without progress before a transfer is abandoned */
 	bool health_failed_units; /* mark-good requires no failed systemd units */

@@ -15,8 +15,9 @@ UPD=$BUILD/src/update/rempart-update
 . "$HERE/../lib/tap.sh"
 . "$HERE/../lib/update-fixtures.sh"
 . "$HERE/../lib/update-tls.sh"
-NGINX_PID= LOOP= HOLDER=
+NGINX_PID= LOOP= HOLDER= SWTPM_PID=
 cleanup() {
+	[ -n "$SWTPM_PID" ] && kill "$SWTPM_PID" 2>/dev/null && wait "$SWTPM_PID" 2>/dev/null
 	[ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
 	[ -n "$HOLDER" ] && kill "$HOLDER" 2>/dev/null && wait "$HOLDER" 2>/dev/null
 	[ -n "$LOOP" ] && losetup -d "$LOOP"
@@ -341,8 +342,27 @@ conf badk.conf $P_GOOD "$T_TMP/st-x" "colour = blue"
 t_exit "unknown configuration key refused" 2 "unknown key" "$UPD" -c badk.conf status
 conf badu.conf $P_GOOD "$T_TMP/st-x"; sed -i 's#server = https#server = http#' badu.conf
 t_exit "plain http server refused" 2 "not an https://" "$UPD" -c badu.conf status
-conf tpm.conf $P_GOOD "$T_TMP/st-tpm"; sed -i 's/security_version_store = state/security_version_store = tpm/' tpm.conf
-t_exit "TPM counter store fails closed until src/tpm lands" 1 "check: security-version.*not yet available" "$UPD" -c tpm.conf check
+# --- the TPM NV anti-rollback counter (src/tpm) on a software TPM -------------
+RT=$BUILD/src/tpm/rempart-tpm
+SOCK=$T_TMP/swtpm.sock
+conf tpm.conf $P_GOOD "$T_TMP/st-tpm" "tpm_tcti = swtpm:path=$SOCK"
+echo 'IMAGE_VERSION=0.9.0' > os-release-tpm
+sed -i "s/security_version_store = state/security_version_store = tpm/; s#^os_release = .*#os_release = $T_TMP/os-release-tpm#" tpm.conf
+t_exit "TPM counter store without a TPM: refused (fail closed)" 1 \
+	"check: security-version.*cannot read the TPM NV anti-rollback counter" "$UPD" -c tpm.conf check
+mkdir -p tpmstate
+swtpm socket --tpm2 --tpmstate dir="$T_TMP/tpmstate" --server type=unixio,path="$SOCK" \
+	--ctrl type=unixio,path="$SOCK.ctrl" --flags not-need-init,startup-clear --log file="$T_TMP/swtpm.log" &
+SWTPM_PID=$!
+for _ in $(seq 100); do [ -S "$SOCK" ] && [ -S "$SOCK.ctrl" ] && break; sleep 0.05; done
+"$RT" keygen-policy --private tpol.key --public tpol.pub >/dev/null 2>&1 && : > own.auth &&
+	"$RT" --tcti "swtpm:path=$SOCK" nv-define --key tpol.pub >/dev/null 2>&1 ||
+	t_fail "cannot define the NV counter on swtpm: $(cat "$T_TMP/swtpm.log")"
+t_exit "TPM counter at 1: the signed release (security version >= 1) passes every check" 0 \
+	"update available" "$UPD" -c tpm.conf check
+"$RT" --tcti "swtpm:path=$SOCK" nv-increment-to 9 --owner-auth own.auth >/dev/null 2>&1 || t_fail "nv-increment-to 9"
+t_exit "TPM counter at 9: a release of security version below it is refused" 1 \
+	"check: security-version.*below the anti-rollback counter 9" "$UPD" -c tpm.conf check
 # --- systemd units -------------------------------------------------------------
 UNITS=$HERE/../../products/rempart/units
 for u in rempart-update.service rempart-update.timer rempart-update-mark-good.service rempart-update-commit.service; do
