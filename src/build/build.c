@@ -41,6 +41,10 @@ static void usage(FILE *f)
 	      "  --source-date-epoch N    timestamp of every file (default: $SOURCE_DATE_EPOCH,\n"
 	      "                           else the commit time of the source tree's HEAD)\n"
 	      "  --cmdline-extra S        append S to the kernel command line (tests)\n"
+	      "  --extra-db CERT          also enroll this PEM certificate in db (repeatable, at most 4;\n"
+	      "                           e.g. a third-party CA as on real machines)\n"
+	      "  --update-server URL      the update server built into /etc/rempart/update.conf\n"
+	      "                           (https://..., default: the product's update/update.conf)\n"
 	      "  --reuse-rootfs           keep out/work/rootfs from the previous build (development)\n"
 	      "  --cache DIR              downloaded packages (default OUT/cache)\n"
 	      "  -v, --verbose            debug messages\n"
@@ -124,21 +128,113 @@ static int verity_step(struct build_ctx *b)
 }
 
 /* Reuses OUT/OVMF_VARS.fd when it was enrolled from the same .auth files. */
+/* The db update to enroll: the key set's db.auth, or, with --extra-db, our
+ * db certificate plus the extra ones (e.g. a third-party CA as on real
+ * machines) in one signature list signed by our KEK, timestamped at
+ * SOURCE_DATE_EPOCH (deterministic). */
+static int db_auth_step(struct build_ctx *b, char **out)
+{
+	_cleanup_free_ char *esl = pathjoin(b->work_dir, "db-enroll.esl");
+	_cleanup_free_ char *guid_path = pathjoin(b->keys_dir, "owner.guid"), *guid = NULL;
+	_cleanup_free_ uint8_t *all = NULL;
+	size_t all_len = 0;
+	char ts[32];
+	time_t t = (time_t)b->sde;
+	struct tm tm;
+	int r;
+
+	if (b->n_extra_db == 0) {
+		*out = pathjoin(b->keys_dir, "db.auth");
+		return *out ? 0 : -ENOMEM;
+	}
+	r = read_text_line(guid_path, 256, &guid);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot read %s", guid_path);
+	for (size_t i = 0; i <= b->n_extra_db; i++) {
+		_cleanup_(argv_freep) struct argv a = ARGV_INIT;
+		_cleanup_free_ char *part = NULL, *dbesl = pathjoin(b->keys_dir, "db.esl");
+		_cleanup_free_ uint8_t *buf = NULL;
+		uint8_t *n;
+		size_t len;
+
+		if (i == 0) {
+			part = TAKE_PTR(dbesl);
+		} else {
+			if (asprintf(&part, "%s/db-extra-%zu.esl", b->work_dir, i) < 0)
+				return -ENOMEM;
+			argv_add(&a, "cert-to-efi-sig-list");
+			argv_add(&a, "-g");
+			argv_add(&a, guid);
+			argv_add(&a, b->extra_db[i - 1]);
+			argv_add(&a, part);
+			r = run_command(&a, NULL, NULL, true, NULL);
+			if (r < 0)
+				return log_errno(LOG_LVL_ERROR, r, "--extra-db %s: not a PEM X.509 certificate",
+						 b->extra_db[i - 1]);
+		}
+		r = read_file(part, 1u << 20, &buf, &len);
+		if (r < 0)
+			return log_errno(LOG_LVL_ERROR, r, "cannot read %s", part);
+		n = realloc(all, all_len + len);
+		if (!n)
+			return -ENOMEM;
+		all = n;
+		memcpy(all + all_len, buf, len);
+		all_len += len;
+	}
+	r = write_file_atomic(esl, all, all_len, 0644);
+	if (r < 0)
+		return r;
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
+	{
+		_cleanup_(argv_freep) struct argv s = ARGV_INIT;
+		_cleanup_free_ char *kek = pathjoin(b->keys_dir, "KEK.key"), *kekc = pathjoin(b->keys_dir, "KEK.crt");
+
+		*out = pathjoin(b->work_dir, "db-enroll.auth");
+		argv_add(&s, "sign-efi-sig-list");
+		argv_add(&s, "-t");
+		argv_add(&s, ts);
+		argv_add(&s, "-g");
+		argv_add(&s, guid);
+		argv_add(&s, "-k");
+		argv_add(&s, kek);
+		argv_add(&s, "-c");
+		argv_add(&s, kekc);
+		argv_add(&s, "db");
+		argv_add(&s, esl);
+		argv_add(&s, *out);
+		r = run_command(&s, NULL, NULL, true, NULL);
+		if (r < 0)
+			return log_errno(LOG_LVL_ERROR, r, "cannot sign the db update with the KEK");
+	}
+	log_info("db enrolls our certificate and %zu more (--extra-db)", b->n_extra_db);
+	return 0;
+}
+
 static int vars_step(struct build_ctx *b)
 {
 	_cleanup_free_ char *vars = pathjoin(b->out_dir, "OVMF_VARS.fd");
 	_cleanup_free_ char *stamp = pathjoin(b->out_dir, "OVMF_VARS.fd.keys");
+	_cleanup_free_ char *db_auth = NULL;
 	_cleanup_free_ uint8_t *old = NULL;
 	char want[3 * 65 + 1] = "";
 	size_t len;
 	int r;
 
+	r = db_auth_step(b, &db_auth);
+	if (r < 0)
+		return r;
 	for (const char *const *v = (const char *const[]){ "db", "KEK", "PK", NULL }; *v; v++) {
 		_cleanup_free_ char *p = NULL;
 		uint8_t sha[32];
 		char hex[65];
 
-		if (asprintf(&p, "%s/%s.auth", b->keys_dir, *v) < 0)
+		if (strcmp(*v, "db") == 0)
+			p = strdup(db_auth);
+		else if (asprintf(&p, "%s/%s.auth", b->keys_dir, *v) < 0)
+			p = NULL;
+		if (!p)
 			return -ENOMEM;
 		r = sha256_file(p, sha, NULL);
 		if (r < 0)
@@ -151,7 +247,7 @@ static int vars_step(struct build_ctx *b)
 		log_debug("reusing %s (same keys)", vars);
 		return 0;
 	}
-	r = build_enroll_vars(b, vars);
+	r = build_enroll_vars(b, db_auth, vars);
 	if (r < 0)
 		return r;
 	return write_file_atomic(stamp, want, strlen(want), 0644);
@@ -177,7 +273,7 @@ static void ctx_free(struct build_ctx *b)
 
 int cmd_build(int argc, char **argv)
 {
-	enum { O_PRODUCT = 256, O_KEYS, O_OUT, O_VERSION, O_SECVER, O_RELEASE, O_SDE, O_EXTRA, O_REUSE, O_CACHE };
+	enum { O_PRODUCT = 256, O_KEYS, O_OUT, O_VERSION, O_SECVER, O_RELEASE, O_SDE, O_EXTRA, O_REUSE, O_CACHE, O_UPDSRV, O_EXTRADB };
 	static const struct option lo[] = {
 		{ "product", required_argument, NULL, O_PRODUCT },
 		{ "keys", required_argument, NULL, O_KEYS },
@@ -189,6 +285,8 @@ int cmd_build(int argc, char **argv)
 		{ "cmdline-extra", required_argument, NULL, O_EXTRA },
 		{ "reuse-rootfs", no_argument, NULL, O_REUSE },
 		{ "cache", required_argument, NULL, O_CACHE },
+		{ "update-server", required_argument, NULL, O_UPDSRV },
+		{ "extra-db", required_argument, NULL, O_EXTRADB },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -216,6 +314,21 @@ int cmd_build(int argc, char **argv)
 		case O_EXTRA: extra = optarg; break;
 		case O_REUSE: reuse = true; break;
 		case O_CACHE: cache = optarg; break;
+		case O_EXTRADB:
+			if (b.n_extra_db == BUILD_MAX_EXTRA_DB || access(optarg, R_OK) < 0) {
+				log_error("--extra-db %s: %s", optarg,
+					  b.n_extra_db == BUILD_MAX_EXTRA_DB ? "at most 4 extra certificates" : strerror(errno));
+				return 2;
+			}
+			b.extra_db[b.n_extra_db++] = optarg;
+			break;
+		case O_UPDSRV:
+			if (strncmp(optarg, "https://", 8) != 0 || strpbrk(optarg, " \t\n#")) {
+				log_error("--update-server %s: expected an https:// URL without spaces", optarg);
+				return 2;
+			}
+			b.update_server = optarg;
+			break;
 		case 'v': log_set_level(LOG_LVL_DEBUG); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;

@@ -9,6 +9,8 @@
 #include "fileio.h"
 #include "verity.h"
 
+#define BUILD_MAX_EXTRA_DB 4
+
 struct build_ctx {
 	/* inputs */
 	char *product_dir;
@@ -19,6 +21,9 @@ struct build_ctx {
 	uint64_t sde;         /* SOURCE_DATE_EPOCH */
 	uint64_t security_version;
 	bool development;
+	char *update_server;  /* overrides update.conf's server = (NULL: keep) */
+	const char *extra_db[BUILD_MAX_EXTRA_DB]; /* more certificates enrolled in db */
+	size_t n_extra_db;
 	struct conf product;
 
 	/* work paths */
@@ -46,7 +51,7 @@ int build_kernel(struct build_ctx *b);
 int build_initramfs(struct build_ctx *b, const char *init_path, const char *out_path);
 int build_uki(struct build_ctx *b, const char *initrd, const char *out_path, const char *cmdline_extra);
 int build_disk_image(struct build_ctx *b, const char *uki, const char *image);
-int build_enroll_vars(struct build_ctx *b, const char *vars_out);
+int build_enroll_vars(struct build_ctx *b, const char *db_auth, const char *vars_out);
 int build_manifest(struct build_ctx *b);
 /* Signs an EFI binary (UKI, systemd-boot) with the db key, reproducibly. */
 int sign_efi(struct build_ctx *b, const char *in, const char *out);

@@ -307,6 +307,17 @@ int build_initramfs(struct build_ctx *b, const char *init_path, const char *out_
 		if (r == 0)
 			r = cpio_add_file(&c, "etc/rempart/escrow.pub", 0644, ek);
 	}
+	/* development builds only: when the TPM cannot unseal the state,
+	 * rempart-init asks for the escrow recovery passphrase on the console
+	 * (release builds deny the boot; recovery is `rempart recover`) */
+	if (r == 0 && b->development) {
+		_cleanup_free_ char *flag = pathjoin(b->work_dir, "recovery-prompt");
+		static const char text[] = "development build: recovery passphrase prompt (docs/state.md)\n";
+
+		r = write_file_atomic(flag, text, sizeof(text) - 1, 0644);
+		if (r == 0)
+			r = cpio_add_file(&c, "etc/rempart/recovery-prompt", 0644, flag);
+	}
 	/* mke2fs for the first-boot state file system (executed, never a shell) */
 	if (r == 0) {
 		_cleanup_free_ char *mkfs = pathjoin(b->rootfs, "usr/sbin/mke2fs");

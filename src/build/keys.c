@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdbool.h>
+
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
@@ -36,7 +38,7 @@ static const char *const sb_vars[] = { "PK", "KEK", "db" };
 static const char *const required[] = {
 	"PK.key", "PK.crt", "PK.esl", "PK.auth", "KEK.key", "KEK.crt", "KEK.esl", "KEK.auth",
 	"db.key", "db.crt", "db.esl", "db.auth", KEY_OWNER_GUID, KEY_RELEASE_PUB, KEY_RELEASE_SEC,
-	KEY_POLICY_PEM, KEY_POLICY_PUB, KEY_ESCROW_PUB, KEY_ESCROW_SEC,
+	KEY_POLICY_PEM, KEY_POLICY_PUB, KEY_ESCROW_PUB, KEY_ESCROW_SEC, KEY_UPDATE_CA, KEY_UPDATE_CA_KEY,
 };
 
 static int write_bio_file(const char *path, BIO *bio, mode_t mode)
@@ -74,7 +76,7 @@ static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
 }
 
 /* Self-signed (issuer == NULL) or issuer-signed RSA-2048 certificate. */
-static int make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, X509 **out)
+static int make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, bool ca, X509 **out)
 {
 	_cleanup_(X509_freep) X509 *c = X509_new();
 	_cleanup_(X509_NAME_freep) X509_NAME *name = X509_NAME_new();
@@ -99,8 +101,8 @@ static int make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issu
 	X509_set_subject_name(c, name);
 	X509_set_issuer_name(c, issuer ? X509_get_subject_name(issuer) : name);
 	X509_set_pubkey(c, key);
-	if (add_ext(c, issuer ? issuer : c, NID_basic_constraints, "critical,CA:FALSE") < 0 ||
-	    add_ext(c, issuer ? issuer : c, NID_key_usage, "critical,digitalSignature") < 0 ||
+	if (add_ext(c, issuer ? issuer : c, NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE") < 0 ||
+	    add_ext(c, issuer ? issuer : c, NID_key_usage, ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature") < 0 ||
 	    add_ext(c, issuer ? issuer : c, NID_subject_key_identifier, "hash") < 0)
 		return -EINVAL;
 	if (!X509_sign(c, issuer_key ? issuer_key : key, EVP_sha256()))
@@ -135,7 +137,7 @@ static int make_secure_boot_keys(const char *dir, const char *guid)
 		if (!k)
 			return -EIO;
 		snprintf(cn, sizeof(cn), "Rempart %s", sb_vars[i]);
-		r = make_cert(cn, k, NULL, NULL, &c);
+		r = make_cert(cn, k, NULL, NULL, false, &c);
 		if (r < 0)
 			return r;
 		snprintf(path, sizeof(path), "%s/%s.key", dir, sb_vars[i]);
@@ -203,6 +205,29 @@ static int make_escrow_key(const char *dir)
 	snprintf(sec, sizeof(sec), "%s/%s", dir, KEY_ESCROW_SEC);
 	snprintf(pub, sizeof(pub), "%s/%s", dir, KEY_ESCROW_PUB);
 	return escrow_keygen(sec, pub);
+}
+
+/* The development update server CA: the only anchor rempart-update trusts
+ * for the update server (built into the image as
+ * /usr/share/rempart/update/ca.pem); it issues the server's certificate. */
+static int make_update_ca(const char *dir)
+{
+	_cleanup_(EVP_PKEY_freep) EVP_PKEY *k = EVP_EC_gen("P-256");
+	_cleanup_(X509_freep) X509 *c = NULL;
+	char path[8192];
+	int r;
+
+	if (!k)
+		return -EIO;
+	r = make_cert("Rempart development update CA", k, NULL, NULL, true, &c);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/%s", dir, KEY_UPDATE_CA_KEY);
+	r = write_key_pem(path, k);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/%s", dir, KEY_UPDATE_CA);
+	return write_cert(path, c);
 }
 
 static int make_release_key(const char *dir)
@@ -295,6 +320,9 @@ int keys_init(const char *dir)
 	if (r < 0)
 		goto fail;
 	r = make_escrow_key(tmp);
+	if (r < 0)
+		goto fail;
+	r = make_update_ca(tmp);
 	if (r < 0)
 		goto fail;
 	if (rename(tmp, dir) < 0) {

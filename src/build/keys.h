@@ -9,6 +9,8 @@
 #define KEY_POLICY_PUB "tpm-policy.pub"
 #define KEY_ESCROW_PUB "escrow.pub"
 #define KEY_ESCROW_SEC "escrow.key"
+#define KEY_UPDATE_CA "update-ca.pem"
+#define KEY_UPDATE_CA_KEY "update-ca.key"
 
 /* Creates a development key set in dir (which must not hold keys yet):
  * Secure Boot PK/KEK/db (RSA-2048 X.509, .esl and .auth enrollment

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blob.h"
 #include "build.h"
 #include "cleanup.h"
 #include "fileio.h"
@@ -307,13 +308,19 @@ int build_manifest(struct build_ctx *b)
 	json_kv_str(&j, "uuid", uuid);
 	json_obj_end(&j);
 	{
-		char pcr[65];
+		char pcr[65], fpr[2 * sizeof(((TPM2B_NAME *)0)->name) + 1] = "";
+		struct tpm_approval a;
+		TPM2B_NAME name;
 
+		/* the policy key as the TPM names it (PolicyAuthorize binds this) */
+		if (tpm_approval_from_base64(b->approval_b64, &a) == 0 && tpm_approval_key_name(&a, &name) == 0)
+			hex_encode(name.name, name.size, fpr);
 		hex_encode(b->pcr11, 32, pcr);
 		json_key(&j, "pcr11");
 		json_obj_begin(&j);
 		json_kv_str(&j, "value", pcr);
 		json_kv_str(&j, "signature", b->approval_b64);
+		json_kv_str(&j, "policy_key_fingerprint", fpr);
 		json_kv_str(&j, "format", "rempart-tpm-approval-v1 (docs/tpm.md)");
 		json_obj_end(&j);
 	}

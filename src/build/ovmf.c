@@ -20,7 +20,7 @@
 #include "log.h"
 #include "vm.h"
 
-int build_enroll_vars(struct build_ctx *b, const char *vars_out)
+int build_enroll_vars(struct build_ctx *b, const char *db_auth, const char *vars_out)
 {
 	_cleanup_free_ char *enroll = find_tool(b, "rempart-enroll");
 	_cleanup_free_ char *cpio_path = pathjoin(b->work_dir, "enroll.cpio");
@@ -49,7 +49,10 @@ int build_enroll_vars(struct build_ctx *b, const char *vars_out)
 	for (size_t i = 0; i < 3 && r == 0; i++) {
 		char src[4096], dst[64];
 
-		snprintf(src, sizeof(src), "%s/%s.auth", b->keys_dir, vnames[i]);
+		if (i == 0)
+			snprintf(src, sizeof(src), "%s", db_auth);
+		else
+			snprintf(src, sizeof(src), "%s/%s.auth", b->keys_dir, vnames[i]);
 		snprintf(dst, sizeof(dst), "enroll/%s.auth", vnames[i]);
 		r = cpio_add_file(&c, dst, 0644, src);
 	}

@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "exec.h"
 #include "fileio.h"
+#include "keys.h"
 #include "log.h"
 
 /* Programs that exist to change identity or credentials: removed. */
@@ -36,6 +37,13 @@ static const char *const removed_interpreters[] = {
 	"usr/bin/mawk",
 	"usr/bin/awk", "usr/bin/nawk", "etc/alternatives/awk", "etc/alternatives/nawk",
 	"usr/lib/x86_64-linux-gnu/perl-base", "usr/share/perl5",
+};
+
+/* Trees of no use on the running system: the EFI binaries of systemd-boot
+ * (the signed copies on the ESP are what boots; systemd-boot is installed
+ * for systemd-bless-boot only). */
+static const char *const removed_trees[] = {
+	"usr/lib/systemd/boot/efi",
 };
 
 static int run_mmdebstrap(struct build_ctx *b)
@@ -202,6 +210,53 @@ static int install_units(struct build_ctx *b)
 	return r;
 }
 
+/* rempart-update's device configuration (docs/update.md): the product's
+ * template with the build's update server, the release public key and the
+ * update server's CA, all in the read-only image. */
+static int install_update(struct build_ctx *b)
+{
+	_cleanup_free_ char *tmpl = product_path(b, "update/update.conf");
+	_cleanup_free_ char *etc = pathjoin(b->rootfs, "etc/rempart");
+	_cleanup_free_ char *conf = pathjoin(etc, "update.conf");
+	_cleanup_free_ char *share = pathjoin(b->rootfs, "usr/share/rempart/update");
+	_cleanup_free_ char *pub = pathjoin(b->keys_dir, KEY_RELEASE_PUB), *ca = pathjoin(b->keys_dir, KEY_UPDATE_CA);
+	_cleanup_free_ char *pub_dst = pathjoin(share, "update.pub"), *ca_dst = pathjoin(share, "ca.pem");
+	_cleanup_free_ uint8_t *buf = NULL;
+	_cleanup_free_ char *out = NULL;
+	size_t len, used = 0;
+	int r;
+
+	if (access(tmpl, R_OK) < 0)
+		return 0; /* a product without updates */
+	r = read_file(tmpl, 64 * 1024, &buf, &len);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot read %s", tmpl);
+	out = malloc(len + (b->update_server ? strlen(b->update_server) : 0) + 16);
+	if (!out)
+		return -ENOMEM;
+	for (char *line = (char *)buf, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (b->update_server && strncmp(line, "server", 6) == 0 && strchr(" \t=", line[6]))
+			used += (size_t)sprintf(out + used, "server = %s\n", b->update_server);
+		else
+			used += (size_t)sprintf(out + used, "%s\n", line);
+	}
+	r = mkdir_p(etc, 0755);
+	if (r == 0)
+		r = mkdir_p(share, 0755);
+	if (r == 0)
+		r = write_file_atomic(conf, out, used, 0644);
+	if (r == 0)
+		r = copy_file(pub, pub_dst, 0644);
+	if (r == 0)
+		r = copy_file(ca, ca_dst, 0644);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot install the update configuration, release key and CA");
+	return 0;
+}
+
 static int write_os_release(struct build_ctx *b)
 {
 	_cleanup_free_ char *path = pathjoin(b->rootfs, "usr/lib/os-release");
@@ -262,8 +317,10 @@ static int harden(struct build_ctx *b)
 		if (unlink(p) < 0 && errno != ENOENT)
 			return log_errno(LOG_LVL_ERROR, -errno, "cannot remove %s", p);
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(removed_interpreters); i++) {
-		_cleanup_free_ char *p = pathjoin(b->rootfs, removed_interpreters[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(removed_interpreters) + ARRAY_SIZE(removed_trees); i++) {
+		const char *rel = i < ARRAY_SIZE(removed_interpreters) ? removed_interpreters[i]
+								       : removed_trees[i - ARRAY_SIZE(removed_interpreters)];
+		_cleanup_free_ char *p = pathjoin(b->rootfs, rel);
 		int r = rm_rf(p);
 
 		if (r < 0)
@@ -309,6 +366,20 @@ static int install_hardening(struct build_ctx *b)
 		r = copy_file(sysctl_src, sysctl_dst, 0644);
 	if (r < 0)
 		return log_errno(LOG_LVL_ERROR, r, "cannot install the hardening configuration");
+	/* the levels: cage profiles and each level's own account files */
+	for (const char *const *d = (const char *const[]){ "cages", "levels", NULL }; *d; d++) {
+		_cleanup_free_ char *src = product_path(b, *d), *dst = NULL;
+
+		if (access(src, R_OK) < 0)
+			continue;
+		if (asprintf(&dst, "%s/usr/share/rempart/%s", b->rootfs, *d) < 0)
+			return -ENOMEM;
+		r = mkdir_p(dst, 0755);
+		if (r == 0)
+			r = copy_tree(src, dst);
+		if (r < 0)
+			return log_errno(LOG_LVL_ERROR, r, "cannot install the product's %s", *d);
+	}
 	return 0;
 }
 
@@ -345,6 +416,11 @@ static int configure(struct build_ctx *b)
 	_cleanup_free_ char *mid = pathjoin(b->rootfs, "etc/machine-id");
 	int r;
 
+	/* mount point of the ESP (efi.mount, written by rempart-init) */
+	_cleanup_free_ char *efi = pathjoin(b->rootfs, "efi");
+
+	if (mkdir(efi, 0700) < 0 && errno != EEXIST)
+		return log_errno(LOG_LVL_ERROR, -errno, "cannot create %s", efi);
 	/* Empty: systemd then uses a transient ID on the read-only root. */
 	r = write_file_atomic(mid, "", 0, 0444);
 	if (r < 0)
@@ -390,6 +466,9 @@ int build_rootfs(struct build_ctx *b)
 	if (r < 0)
 		return r;
 	r = install_units(b);
+	if (r < 0)
+		return r;
+	r = install_update(b);
 	if (r < 0)
 		return r;
 	r = write_os_release(b);

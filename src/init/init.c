@@ -35,6 +35,7 @@
 #include "fileio.h"
 #include "hex.h"
 #include "modules.h"
+#include "espmount.h"
 #include "parts.h"
 #include "uuid.h"
 #include "verity.h"
@@ -252,6 +253,21 @@ static void delete_tree(int fd, dev_t rootdev)
 	closedir(d);
 }
 
+/* The ESP next to the verified root, mounted at /efi by systemd. Without it
+ * the system still runs (the release stays bootable), but boot counting and
+ * updates cannot write boot entries: said once, not fatal. */
+static void esp_for_systemd(void)
+{
+	char esp[300];
+	int r = part_find(NULL, GPT_ESP_TYPE, "esp", esp, sizeof(esp));
+
+	if (r == 0)
+		r = esp_mount_unit_write("/run/systemd/system", esp);
+	if (r < 0)
+		say("WARNING: no mount unit for the ESP (%s): boot counting and updates cannot write boot entries",
+		    strerror(-r));
+}
+
 static void switch_root(void)
 {
 	static const char *const moves[] = { "/dev", "/proc", "/sys", "/run" };
@@ -364,11 +380,28 @@ int main(void)
 #endif
 
 #ifdef REMPART_BENCH_BASELINE
-	/* benchmark baseline: no Secure Boot, so no sealed state either */
-	mount_or_die("tmpfs", SYSROOT "/var", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755");
+	/* benchmark baseline: no Secure Boot, so the TPM cannot unseal; the
+	 * same state volume is opened with a key slot's passphrase given by
+	 * bench/boot.sh, else /var is a tmpfs */
+	{
+		const char *pass = cmdline_get("rempart.bench_passphrase");
+		struct state_result res;
+
+		if (!pass) {
+			mount_or_die("tmpfs", SYSROOT "/var", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755");
+		} else {
+			if (state_open_with_passphrase(pass, &res) < 0)
+				fatal("BASELINE: state %s: %s", res.device, res.msg);
+			say("BASELINE: state opened with a passphrase (no TPM)");
+			bind_rw(STATE_MNT "/var", SYSROOT "/var");
+			bind_rw(STATE_MNT "/home", SYSROOT "/home");
+			bind_rw(STATE_MNT "/etc/machine-id", SYSROOT "/etc/machine-id");
+		}
+	}
 #else
 	setup_state();
 #endif
+	esp_for_systemd();
 	lock_down();
 	switch_root();
 	mkdir("/dev/shm", 01777);

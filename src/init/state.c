@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "blob.h"
@@ -30,7 +32,6 @@
 #include "treecopy.h"
 
 #define GPT_VAR "4d21b016-b534-45c2-a9fb-5c16e091fd2d"
-#define GPT_ESP "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
 #define EFIVARS "/sys/firmware/efi/efivars"
 #define GLOBAL_GUID "8be4df61-93ca-11d2-aa0d-00e098032b8c"
 #define APPROVAL_PATH "/.extra/tpm2-pcr-signature.json"
@@ -40,6 +41,9 @@
 #define INIT_DM "state-init"
 #define SECRET_LEN 32
 #define STATE_LAYOUT_VERSION "rempart-state-v1"
+#define RECOVERY_PROMPT_FLAG "/etc/rempart/recovery-prompt"
+#define RECOVERY_TRIES 3
+#define RECOVERY_TIMEOUT_MS (10 * 60 * 1000)
 
 extern char **environ;
 
@@ -115,7 +119,7 @@ static int write_escrow(const uint8_t secret[ESCROW_SECRET_BYTES], struct state_
 	r = escrow_seal(pk, secret, blob);
 	if (r < 0)
 		return fail(res, r, "cannot encrypt the recovery secret to the escrow key");
-	r = part_find(NULL, GPT_ESP, "esp", esp, sizeof(esp));
+	r = part_find(NULL, GPT_ESP_TYPE, "esp", esp, sizeof(esp));
 	if (r < 0)
 		return fail(res, r, "no ESP partition named 'esp' to write the escrow blob to");
 	mkdir("/run/rempart", 0700);
@@ -419,6 +423,166 @@ static int unlock(struct tpm_ctx *t, struct crypt_device *cd, const struct tpm_s
 	return mount_state(res);
 }
 
+/* ---- recovery at the console (development builds) ---------------------- */
+
+/* Reads one line from the console without echo. 0, -ETIMEDOUT, -errno. */
+static int console_read_secret(int fd, char *buf, size_t size)
+{
+	struct termios old, raw;
+	bool restore = tcgetattr(fd, &old) == 0;
+	size_t n = 0;
+	int r = 0;
+
+	if (restore) {
+		raw = old;
+		raw.c_lflag &= ~(tcflag_t)ECHO;
+		(void)tcsetattr(fd, TCSANOW, &raw);
+	}
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		char ch;
+		ssize_t k;
+
+		r = poll(&p, 1, RECOVERY_TIMEOUT_MS);
+		if (r == 0) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		k = read(fd, &ch, 1);
+		if (k <= 0) {
+			r = k < 0 && errno == EINTR ? 0 : -EIO;
+			if (r == 0)
+				continue;
+			break;
+		}
+		if (ch == '\n' || ch == '\r') {
+			if (n == 0)
+				continue;
+			r = 0;
+			break;
+		}
+		if (n + 1 < size)
+			buf[n++] = ch;
+	}
+	buf[n] = '\0';
+	if (restore)
+		(void)tcsetattr(fd, TCSANOW, &old);
+	(void)!write(fd, "\n", 1);
+	return r;
+}
+
+/* A fresh TPM-sealed key in keyslot 0 and a new token, so the next boots
+ * unlock unattended again (the TPM was replaced or cleared). Only in a
+ * verified boot, as at provisioning. */
+static int reseal(struct tpm_ctx *t, struct crypt_device *cd, const char *pass, const uint8_t key_x[32],
+		  const uint8_t key_y[32], struct state_result *res)
+{
+	uint8_t secret[SECRET_LEN];
+	struct tpm_auth empty = { 0 }, owner = { 0 }, lockout = { 0 };
+	struct tpm_sealed sealed, auth_sealed;
+	_cleanup_free_ char *sealed_b64 = NULL, *auth_b64 = NULL;
+	int sb = -1, setup = -1, r;
+
+	if (efivar_byte("SecureBoot", &sb) < 0 || efivar_byte("SetupMode", &setup) < 0 || sb != 1 || setup != 0)
+		return fail(res, -EPERM, "not re-sealing the state key outside a verified boot (SecureBoot=%d "
+			    "SetupMode=%d)", sb, setup);
+	if (getrandom(secret, sizeof(secret), 0) != sizeof(secret))
+		return fail(res, -EIO, "no randomness for the new state key");
+	r = tpm_srk_ensure(t, &empty);
+	if (r == 0)
+		r = tpm_nv_define(t, &empty, TP_NV_INDEX_DEFAULT, key_x, key_y, NULL);
+	if (r == 0)
+		r = tpm_seal(t, secret, sizeof(secret), NULL, key_x, key_y, &sealed);
+	if (r == 0)
+		r = tpm_sealed_to_base64(&sealed, &sealed_b64);
+	if (r < 0) {
+		sodium_memzero(secret, sizeof(secret));
+		return fail(res, r, "cannot seal a new state key in this TPM: %s", tpm_last_error(t));
+	}
+	if (tpm_provision_auth(t, &empty, &empty, &owner, &lockout) == 0) {
+		uint8_t both[2 * TPM_AUTH_MAX];
+
+		memcpy(both, owner.b, owner.len);
+		memcpy(both + owner.len, lockout.b, lockout.len);
+		if (tpm_seal(t, both, owner.len + lockout.len, NULL, key_x, key_y, &auth_sealed) == 0)
+			(void)tpm_sealed_to_base64(&auth_sealed, &auth_b64);
+		sodium_memzero(both, sizeof(both));
+		sodium_memzero(&owner, sizeof(owner));
+		sodium_memzero(&lockout, sizeof(lockout));
+	}
+	/* keyslot 0 replaced (the recovery slot 1 stays), then the token:
+	 * a crash in between leaves a volume the recovery passphrase opens */
+	(void)crypt_keyslot_destroy(cd, 0);
+	r = crypt_keyslot_add_by_passphrase(cd, 0, pass, strlen(pass), (const char *)secret, sizeof(secret));
+	sodium_memzero(secret, sizeof(secret));
+	if (r < 0)
+		return fail(res, r, "cannot write the new TPM key slot: %s", strerror(-r));
+	for (int id = 0; id < 32; id++) {
+		const char *type = NULL;
+
+		if (crypt_token_status(cd, id, &type) != CRYPT_TOKEN_INACTIVE && type &&
+		    strcmp(type, STATE_TOKEN_TYPE) == 0)
+			(void)crypt_token_json_set(cd, id, NULL);
+	}
+	r = set_token(cd, sealed_b64, auth_b64);
+	if (r < 0)
+		return fail(res, r, "cannot write the new LUKS2 token");
+	return 0;
+}
+
+/* The TPM did not unseal the state (res->msg says why). Development builds
+ * ask for the escrow recovery passphrase (`rempart recover
+ * --print-passphrase`) on the console, open the recovery key slot and
+ * re-seal to this TPM. Release builds never ask: the boot is denied. */
+static int recover_at_console(struct tpm_ctx *t, struct crypt_device *cd, const uint8_t key_x[32],
+			      const uint8_t key_y[32], struct state_result *res)
+{
+	char pass[ESCROW_PASSPHRASE_LEN + 16], why[sizeof(res->msg)];
+	int fd, r = -EACCES;
+
+	if (!cd || access(RECOVERY_PROMPT_FLAG, F_OK) < 0)
+		return -ENOENT;
+	fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -ENOENT;
+	snprintf(why, sizeof(why), "%s", res->msg);
+	dprintf(fd, "rempart-init: %s\nrempart-init: RECOVERY (development build): the state can be opened with the "
+		"escrow recovery passphrase (rempart recover --escrow-key KEY --image DISK --print-passphrase).\n", why);
+	for (int i = 0; i < RECOVERY_TRIES; i++) {
+		dprintf(fd, "rempart-init: recovery passphrase (try %d of %d): ", i + 1, RECOVERY_TRIES);
+		r = console_read_secret(fd, pass, sizeof(pass));
+		if (r < 0)
+			break;
+		r = crypt_activate_by_passphrase(cd, NULL, 1, pass, strlen(pass), 0);
+		if (r >= 0)
+			break;
+		dprintf(fd, "rempart-init: that passphrase does not open the recovery key slot\n");
+	}
+	if (r < 0) {
+		sodium_memzero(pass, sizeof(pass));
+		close(fd);
+		return fail(res, r, "%s; recovery at the console failed (%s)", why,
+			    r == -ETIMEDOUT ? "no passphrase entered" : "wrong passphrase");
+	}
+	r = reseal(t, cd, pass, key_x, key_y, res);
+	if (r == 0)
+		dprintf(fd, "rempart-init: recovered: the state key is sealed to this TPM again\n");
+	else
+		dprintf(fd, "rempart-init: recovered, but %s; the next boot asks again\n", res->msg);
+	r = crypt_activate_by_passphrase(cd, STATE_DM, 1, pass, strlen(pass), 0);
+	sodium_memzero(pass, sizeof(pass));
+	close(fd);
+	if (r < 0)
+		return fail(res, r, "the recovery passphrase no longer opens the state volume: %s", strerror(-r));
+	return mount_state(res);
+}
+
 int state_setup(const char *image_var, struct state_result *res)
 {
 	_cleanup_(tpm_closep) struct tpm_ctx *t = NULL;
@@ -455,6 +619,12 @@ int state_setup(const char *image_var, struct state_result *res)
 		r = get_token(cd, &sealed);
 	if (r == 0) {
 		r = unlock(t, cd, &sealed, &approval, res);
+		if (r < 0 && access("/dev/mapper/" STATE_DM, F_OK) < 0) {
+			int rr = recover_at_console(t, cd, key_x, key_y, res);
+
+			if (rr != -ENOENT)
+				r = rr;
+		}
 	} else {
 		crypt_free(cd);
 		cd = NULL;
@@ -483,3 +653,26 @@ out:
 		r = fail(res, -EIO, "cannot extend PCR 11 with the leave-initramfs marker: %s", tpm_last_error(t));
 	return r;
 }
+
+#ifdef REMPART_BENCH_BASELINE
+int state_open_with_passphrase(const char *pass, struct state_result *res)
+{
+	struct crypt_device *cd = NULL;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	r = part_find(NULL, GPT_VAR, "state", res->device, sizeof(res->device));
+	if (r < 0)
+		return fail(res, r, "no unique partition named 'state'");
+	r = crypt_init(&cd, res->device);
+	if (r == 0)
+		r = crypt_load(cd, CRYPT_LUKS2, NULL);
+	if (r == 0)
+		r = crypt_activate_by_passphrase(cd, STATE_DM, CRYPT_ANY_SLOT, pass, strlen(pass), 0);
+	crypt_free(cd);
+	if (r < 0)
+		return fail(res, r, "the passphrase does not open the state volume");
+	r = mount_state(res);
+	return r < 0 ? r : check_layout(res);
+}
+#endif

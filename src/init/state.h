@@ -24,3 +24,9 @@ struct state_result {
  * the leave-initramfs marker before returning, success or failure.
  * Returns 0 or a negative errno with r->msg explaining. */
 int state_setup(const char *image_var, struct state_result *r);
+
+#ifdef REMPART_BENCH_BASELINE
+/* bench/boot.sh's baseline only: opens the state with a key slot's
+ * passphrase (no TPM, no Secure Boot), so both boots use the same state. */
+int state_open_with_passphrase(const char *pass, struct state_result *res);
+#endif

@@ -49,6 +49,7 @@
 #include "release.h"
 #include "repo.h"
 #include "state.h"
+#include "fault.h"
 #include "tpm_counter.h"
 #include "uuid.h"
 #include "verity.h"
@@ -116,9 +117,14 @@ static int read_cmdline_roothash(const char *path, uint8_t *out, size_t *len)
 
 	if (r < 0)
 		return r;
-	for (tok = strtok_r((char *)buf, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save))
+	/* rempart.roothash= (rempart-init's, what our UKIs carry) or roothash=
+	 * (systemd-veritysetup's) */
+	for (tok = strtok_r((char *)buf, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
+		if (strncmp(tok, "rempart.", 8) == 0)
+			tok += 8;
 		if (strncmp(tok, "roothash=", 9) == 0)
 			return hex_decode(tok + 9, out, UM_MAX_DIGEST, len) < 0 ? -EBADMSG : 0;
+	}
 	return -ENODATA;
 }
 
@@ -181,6 +187,7 @@ int client_open(const struct client_opts *o, struct client **out)
 		return log_errno(LOG_LVL_ERROR, r == -ENODATA || r == -EBADMSG ? -EINVAL : r,
 				 "cannot read the running version (IMAGE_VERSION=, dotted decimal) from %s",
 				 c->cfg.os_release);
+	fault_arm(c->cfg.os_release);
 	r = disk_read_layout(c->cfg.disk, &c->dl);
 	if (r == -EMEDIUMTYPE || r == -ENOENT || r == -ENOTUNIQ)
 		return log_errno(LOG_LVL_ERROR, -EINVAL, "%s: not the A/B layout (GPT with labels root-a, "
@@ -357,9 +364,20 @@ static int fetch_manifest(struct client *c, struct um_manifest *m, struct uc_res
 
 /* ---- downloads --------------------------------------------------------- */
 
+struct sink {
+	struct wpipe *wp;
+	const char *fault; /* fault-injection point at half the artifact, or NULL */
+	uint64_t done, total;
+};
+
 static int sink_push(void *ud, const uint8_t *buf, size_t len)
 {
-	return wpipe_push(ud, buf, len);
+	struct sink *s = ud;
+
+	s->done += len;
+	if (s->fault)
+		fault_progress(s->fault, s->done, s->total);
+	return wpipe_push(s->wp, buf, len);
 }
 
 /* Streams an artifact to fd at base, checks its sha256. */
@@ -369,6 +387,7 @@ static int download_to(struct client *c, const struct um_artifact *a, const char
 	_cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *sha = EVP_MD_CTX_new();
 	_cleanup_free_ char *url = NULL;
 	struct wpipe *wp = NULL;
+	struct sink sink = { .total = a->size };
 	uint8_t h[32];
 	int r, w;
 
@@ -381,7 +400,9 @@ static int download_to(struct client *c, const struct um_artifact *a, const char
 	r = wpipe_start(fd, base, sha, &wp);
 	if (r < 0)
 		return r;
-	r = http_get_stream(c->http, url, a->size, sink_push, wp, res);
+	sink.wp = wp;
+	sink.fault = strcmp(what, "uki") == 0 ? "uki-download" : strcmp(what, "root") == 0 ? "root-write" : NULL;
+	r = http_get_stream(c->http, url, a->size, sink_push, &sink, res);
 	w = wpipe_finish(wp);
 	if (r == 0 && w < 0)
 		r = w;
@@ -609,6 +630,7 @@ static int slot_write(struct client *c, const struct um_manifest *m, int slot, s
 		return log_errno(LOG_LVL_ERROR, r, "cannot set the partition UUIDs of slot %c", slot_name[slot]);
 	memcpy(c->dl.root[slot].uuid, ru, 16);
 	memcpy(c->dl.verity[slot].uuid, vu, 16);
+	fault_point("slot-ready");
 	return 0;
 }
 
@@ -663,6 +685,7 @@ static int esp_commit(struct client *c, const struct um_manifest *m)
 	r = esp_install_uki(c->cfg.esp, src, m->version, c->cfg.boot_tries);
 	if (r < 0)
 		return log_errno(LOG_LVL_ERROR, r, "cannot write the boot entry of %s to %s", m->version, c->cfg.esp);
+	fault_point("esp-done");
 	(void)unlink(src);
 	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "cleanup.h"
 #include "esp.h"
+#include "fault.h"
 #include "fileio.h"
 #include "parse.h"
 #include "repo.h"
@@ -77,6 +78,7 @@ int esp_install_uki(const char *esp, const char *src, const char *version, unsig
 	_cleanup_(atomic_file_discardp) struct atomic_file af = ATOMIC_FILE_INIT;
 	_cleanup_close_ int in = -1;
 	uint8_t buf[65536];
+	uint64_t total = 0, done = 0;
 	int r;
 
 	if (asprintf(&dir, "%s/EFI/Linux", esp) < 0 ||
@@ -88,6 +90,9 @@ int esp_install_uki(const char *esp, const char *src, const char *version, unsig
 	in = open(src, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return -errno;
+	r = fd_get_size(in, &total);
+	if (r < 0)
+		return r;
 	r = atomic_file_open(&af, path, 0644);
 	if (r < 0)
 		return r;
@@ -104,6 +109,8 @@ int esp_install_uki(const char *esp, const char *src, const char *version, unsig
 		r = write_full(af.fd, buf, (size_t)k);
 		if (r < 0)
 			return r;
+		done += (uint64_t)k;
+		fault_progress("esp-write", done, total);
 	}
 	return atomic_file_commit(&af);
 }

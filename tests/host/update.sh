@@ -363,6 +363,9 @@ t_exit "TPM counter at 1: the signed release (security version >= 1) passes ever
 "$RT" --tcti "swtpm:path=$SOCK" nv-increment-to 9 --owner-auth own.auth >/dev/null 2>&1 || t_fail "nv-increment-to 9"
 t_exit "TPM counter at 9: a release of security version below it is refused" 1 \
 	"check: security-version.*below the anti-rollback counter 9" "$UPD" -c tpm.conf check
+# --- fault injection (power-cut tests) is for development images only ------------
+t_exit "REMPART_UPDATE_FAULT is ignored on a release image" 0 "ignored: not a development image" \
+	env REMPART_UPDATE_FAULT=slot-ready "$UPD" -c u.conf status
 # --- systemd units -------------------------------------------------------------
 UNITS=$HERE/../../products/rempart/units
 for u in rempart-update.service rempart-update.timer rempart-update-mark-good.service rempart-update-commit.service; do

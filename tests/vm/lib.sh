@@ -11,6 +11,11 @@ REMPART=$BUILD/src/build/rempart
 VM_DIR=${REMPART_VM_DIR:-$BUILD/vm}
 VM_PID=
 VM_LOG=
+# Every test image follows the update server the VM tests serve from the
+# host: QEMU's user network forwards 10.0.2.100:443 to a loopback port
+# (vm_update_net).
+VM_UPDATE_URL=https://10.0.2.100/repo
+VM_BUILD_ARGS=(--update-server "$VM_UPDATE_URL")
 VM_SEQ=0
 
 # vm_image: builds keys and the version-0.1.0 image once (reused by every suite).
@@ -19,7 +24,7 @@ vm_image() {
 	[ -e "$VM_DIR/keys/db.key" ] || "$REMPART" keys init --dir "$VM_DIR/keys" >/dev/null || return 1
 	if [ ! -e "$VM_DIR/out/.complete" ]; then
 		"$REMPART" build --keys "$VM_DIR/keys" --out "$VM_DIR/out" --cache "$VM_DIR/cache" \
-			--version 0.1.0 --source-date-epoch 1700000000 || return 1
+			--version 0.1.0 --source-date-epoch 1700000000 "${VM_BUILD_ARGS[@]}" || return 1
 		touch "$VM_DIR/out/.complete"
 	fi
 }
@@ -29,7 +34,7 @@ vm_build_other() {
 	local out=$1 ver=$2; shift 2
 	[ -e "$out/.complete" ] && return 0
 	"$REMPART" build --keys "$VM_DIR/keys" --out "$out" --cache "$VM_DIR/cache" \
-		--version "$ver" --source-date-epoch 1700000000 "$@" || return 1
+		--version "$ver" --source-date-epoch 1700000000 "${VM_BUILD_ARGS[@]}" "$@" || return 1
 	touch "$out/.complete"
 }
 
@@ -89,6 +94,23 @@ vm_login() {
 	# interleave with command output; dmesg still has them)
 	printf 'stty -echo; PS1="# "; dmesg -n 1\n' >&"$VM_IN"
 	vm_cmd "true" 60
+}
+
+# vm_update_net PORT: the --net spec giving the guest 10.0.2.100:443 ->
+# host 127.0.0.1:PORT (one socat per connection) and nothing else.
+vm_update_net() {
+	echo "user,id=net0,restrict=on,guestfwd=tcp:10.0.2.100:443-cmd:socat - TCP:127.0.0.1:$1"
+}
+
+# vm_powercut: the machine loses power (QEMU killed, nothing flushed).
+vm_powercut() {
+	[ -n "$VM_PID" ] || return 0
+	exec {VM_IN}>&- 2>/dev/null || true
+	pkill -KILL -P "$VM_PID" 2>/dev/null
+	kill -KILL "$VM_PID" 2>/dev/null
+	wait "$VM_PID" 2>/dev/null
+	kill "$VM_CAT" 2>/dev/null; wait "$VM_CAT" 2>/dev/null
+	VM_PID=
 }
 
 vm_stop() {

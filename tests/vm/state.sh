@@ -19,6 +19,13 @@ SOFF=$(vm_part_offset "$D" state)
 SSIZE=$(( $(sfdisk --json "$D" | jq '.partitiontable.partitions[] | select(.name=="state") | .size') * 512 ))
 
 state_fatal() { # NAME REGEX: the boot must stop in rempart-init with a message matching REGEX
+	# development builds offer the escrow recovery prompt: wrong answers deny the boot
+	local i
+	for i in 1 2 3; do
+		vm_wait "recovery passphrase \(try $i of 3\)|refusing to boot" 240 || break
+		grep -q "refusing to boot" "$VM_LOG" && break
+		printf 'not-the-recovery-passphrase\n' >&"$VM_IN"
+	done
 	if vm_wait "rempart-init: refusing to boot" 240 && grep -Eq -- "$2" "$VM_LOG" && ! grep -q "login:" "$VM_LOG"; then
 		t_ok "$1: $(grep -m1 -o 'rempart-init: FATAL: .\{0,160\}' "$VM_LOG")"
 	else
@@ -102,6 +109,37 @@ VM_VARS=$T_TMP/plain-vars.fd vm_boot "$D2" --tpm-state "$T_TMP/tpm-evil"
 state_fatal "evil maid, unsigned UKI with an edited command line: unseal refused" "PCR 11.*differs"
 rm -f "$D2"
 
+# --- evil maid with a key the firmware trusts: as on real machines, db also
+# holds a third-party CA (--extra-db); the maid re-signs our own UKI with it.
+# The firmware boots it, PCR 11 is unchanged, PCR 7 (the db authority that
+# verified the UKI) differs: unseal refused.
+TP=$VM_DIR/thirdparty
+[ -e "$TP/db.crt" ] || { mkdir -p "$TP" && openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TP/db.key" \
+	-out "$TP/db.crt" -days 3650 -subj "/CN=Third-party UEFI CA (test)" >/dev/null 2>&1; }
+if vm_build_other "$VM_DIR/out-extradb" 0.1.0 --extra-db "$TP/db.crt" > "$T_TMP/b3.log" 2>&1; then
+	D3=$T_TMP/extradb.img; cp --sparse=always "$VM_DIR/out-extradb/disk.img" "$D3"
+	VM_VARS=$VM_DIR/out-extradb/OVMF_VARS.fd vm_boot "$D3" --tpm-state "$T_TMP/tpm3"
+	if vm_login 400; then
+		t_ok "with a third-party CA enrolled in db next to ours, our image provisions and boots"
+		vm_poweroff
+		E3=$(vm_part_offset "$D3" esp)
+		ENTRY=$(MTOOLS_SKIP_CHECK=1 mdir -b -i "$D3@@$E3" ::/EFI/Linux/ | head -1)
+		MTOOLS_SKIP_CHECK=1 mcopy -i "$D3@@$E3" "$ENTRY" "$T_TMP/ours.efi"
+		sbattach --remove "$T_TMP/ours.efi" >/dev/null 2>&1
+		sbsign --key "$TP/db.key" --cert "$TP/db.crt" --output "$T_TMP/maid.efi" "$T_TMP/ours.efi" >/dev/null 2>&1
+		MTOOLS_SKIP_CHECK=1 mcopy -o -i "$D3@@$E3" "$T_TMP/maid.efi" "$ENTRY"
+		VM_VARS=$VM_DIR/out-extradb/OVMF_VARS.fd vm_boot "$D3" --tpm-state "$T_TMP/tpm3"
+		state_fatal "evil maid, our UKI re-signed with another enrolled key (firmware accepts it): unseal refused" \
+			"PCR 7.*differs"
+		! grep -q "Access Denied" "$VM_LOG" && t_ok "the firmware did boot the re-signed UKI (the refusal is the TPM's)" ||
+			t_fail "the firmware refused the re-signed UKI"
+	else
+		t_fail "boot with a third-party CA in db"; vm_stop
+	fi
+else
+	t_fail "build with --extra-db"; tail -3 "$T_TMP/b3.log"
+fi
+
 # --- offline tampering of the state partition
 DATA0=$((SOFF + 16 * 1048576)) # after the LUKS2 header area
 for i in $(seq 0 40); do
@@ -138,4 +176,38 @@ LOOP=$(losetup -f --show -o "$SOFF" --sizelimit "$SSIZE" "$D")
 "$REMPART" recover --escrow-key "$T_TMP/otherkeys/escrow.key" --image "$D" --device "$LOOP" > "$T_TMP/rec" 2>&1
 [ $? -eq 1 ] && grep -q "another escrow key" "$T_TMP/rec" && t_ok "recovery with another escrow key is refused" || t_fail "recovery with another key: $(cat "$T_TMP/rec")"
 losetup -d "$LOOP"
+
+# --- TPM lost, development build: the recovery passphrase at the console opens
+# the state, re-seals it to the new TPM, and the data is intact
+rm -rf "$TPM"
+PASS=$("$REMPART" recover --escrow-key "$VM_DIR/keys/escrow.key" --image "$D" --print-passphrase 2>/dev/null |
+	sed -n 's/^recovery passphrase: //p')
+vm_boot "$D" --tpm-state "$TPM"
+if [ -n "$PASS" ] && vm_wait "recovery passphrase \(try 1 of 3\)" 300; then
+	grep -Eq "rempart-init: the TPM refused|rempart-init: .*(storage key|SRK|unseal)" "$VM_LOG" &&
+		t_ok "TPM replaced: the console says why the state did not unlock, then asks for the recovery passphrase" ||
+		t_fail "no reason before the recovery prompt"
+	printf '%s\n' "$PASS" >&"$VM_IN"
+	if vm_wait "recovered: the state key is sealed to this TPM again" 120 && vm_login 300; then
+		vm_cmd "cat /home/marker"
+		[ "$VM_OUT" = "$MARK" ] && t_ok "recovery at the console: the state opens and its data is intact" ||
+			t_fail "data after recovery: $VM_OUT"
+		! grep -q "$PASS" "$VM_LOG" && t_ok "the recovery passphrase is not echoed on the console" ||
+			t_fail "the recovery passphrase was echoed"
+		vm_poweroff
+		vm_boot "$D" --tpm-state "$TPM"
+		if vm_login 300 && ! grep -q "recovery passphrase" "$VM_LOG"; then
+			vm_cmd "cat /home/marker"
+			[ "$VM_OUT" = "$MARK" ] && t_ok "after recovery the next boot unlocks unattended with the new TPM" ||
+				t_fail "boot after recovery: $VM_OUT"
+			vm_poweroff
+		else
+			t_fail "boot after recovery did not unlock unattended"; vm_stop
+		fi
+	else
+		t_fail "recovery at the console"; grep -a rempart-init "$VM_LOG" | tail -3 | sed 's/^/#   /'; vm_stop
+	fi
+else
+	t_fail "no recovery prompt (passphrase: ${PASS:+obtained})"; vm_stop
+fi
 t_done
