@@ -191,8 +191,8 @@ static int parse_key(struct parser *ps, char key[REQ_KEY_MAX + 1])
 	while (ps->p < ps->end && *ps->p != '"') {
 		uint8_t c = *ps->p;
 
-		if (!((c >= 'a' && c <= 'z') || c == '_'))
-			return perr(ps, "key characters are [a-z_]");
+		if (!((c >= 'a' && c <= 'z') || c == '_' || (n > 0 && c >= '0' && c <= '9')))
+			return perr(ps, "key characters are [a-z_], then [a-z0-9_]");
 		if (n == REQ_KEY_MAX)
 			return perr(ps, "key longer than %d characters", REQ_KEY_MAX);
 		key[n++] = (char)c;

@@ -2,7 +2,7 @@
 /* rempart-admind requests: a strict parser of the JSON subset the protocol
  * uses (docs/admin.md), and the length-prefixed framing.
  *
- * Accepted: one flat object { "key": value, ... }, keys of [a-z_] (1..31
+ * Accepted: one flat object { "key": value, ... }, keys of [a-z_][a-z0-9_]* (1..31
  * characters, no escapes), values a string, a non-negative integer below
  * 2^53 without leading zeros, true or false. Blanks (space, tab, CR, LF)
  * between tokens. Strings are valid UTF-8 (no overlong forms, no
