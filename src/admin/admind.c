@@ -3,14 +3,19 @@
  * (docs/admin.md). One request per connection: a length-prefixed JSON
  * object in, a length-prefixed JSON object out, then the connection is
  * closed. The caller's role comes from SO_PEERCRED. Every request and its
- * outcome is logged (uid, role, verb, outcome, reason; never a secret). */
+ * outcome is logged (uid, role, verb, outcome, reason; never a secret).
+ * Each connection is served by a child process (at most 8 at once); the
+ * handlers run one at a time under an flock. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -20,6 +25,7 @@
 #include "admind.h"
 #include "cleanup.h"
 #include "config.h"
+#include "fileio.h"
 #include "log.h"
 #include "parse.h"
 #include "request.h"
@@ -29,6 +35,7 @@
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
 #define REQUEST_TIMEOUT_S 10
+#define MAX_CHILDREN 8
 
 static void usage(FILE *f)
 {
@@ -99,6 +106,29 @@ static void send_error(int fd, const char *status, const char *error)
 		frame_write(fd, buf, (size_t)n);
 }
 
+/* Serialises the handlers of concurrent connections (each is a child
+ * process) with an flock on admind_dir/lock. -1 if it cannot (logged). */
+static int lock_state(struct admind *d)
+{
+	char path[600];
+	int fd, r;
+
+	r = mkdir_p(d->admind_dir, 0700);
+	if (r < 0) {
+		log_errno(LOG_LVL_WARN, r, "cannot create %s", d->admind_dir);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/lock", d->admind_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		log_errno(LOG_LVL_WARN, -errno, "cannot lock %s", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static void serve_one(struct admind *d, int fd)
 {
 	struct ucred cred;
@@ -111,7 +141,7 @@ static void serve_one(struct admind *d, int fd)
 	enum verb_outcome o;
 	enum role role;
 	bool conflict;
-	int r;
+	int r, lockfd;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 || cl != sizeof(cred)) {
 		log_error("refused a connection: no peer credentials (SO_PEERCRED): %m");
@@ -134,7 +164,11 @@ static void serve_one(struct admind *d, int fd)
 		send_error(fd, "invalid", why);
 		return;
 	}
+	/* one request at a time changes the state (uid allocation, the escrow mark...) */
+	lockfd = lock_state(d);
 	o = verb_dispatch(d, role, cred.uid, body, len, &resp, &rlen, verb, sizeof(verb), msg, sizeof(msg));
+	if (lockfd >= 0)
+		close(lockfd);
 	secure_wipe(body, len);
 	if (o == OUT_OK)
 		log_info("uid=%u pid=%d role=%s verb=%s outcome=ok", (unsigned)cred.uid, (int)cred.pid, role_name(role),
@@ -180,7 +214,7 @@ int main(int argc, char **argv)
 	};
 	static struct admind d;
 	const char *sock = NULL;
-	int c, lfd, n;
+	int c, lfd, n, children = 0;
 
 	log_set_program("rempart-admind");
 	log_level_from_env();
@@ -260,7 +294,13 @@ int main(int argc, char **argv)
 		 d.apply ? "through systemd" : "off");
 	sd_notify(0, "READY=1");
 	for (;;) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		int fd;
+		pid_t pid;
+
+		/* reap; at most MAX_CHILDREN connections served at once */
+		while (children > 0 && waitpid(-1, NULL, children >= MAX_CHILDREN ? 0 : WNOHANG) > 0)
+			children--;
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN)
@@ -268,7 +308,18 @@ int main(int argc, char **argv)
 			log_errno(LOG_LVL_ERROR, -errno, "accept failed");
 			return EXIT_FAIL;
 		}
-		serve_one(&d, fd);
+		/* a child per connection: a slow client never holds the others up */
+		pid = fork();
+		if (pid == 0) {
+			close(lfd);
+			serve_one(&d, fd);
+			close(fd);
+			_exit(0);
+		}
+		if (pid < 0)
+			log_errno(LOG_LVL_WARN, -errno, "cannot fork to serve a connection");
+		else
+			children++;
 		close(fd);
 	}
 }
