@@ -55,6 +55,8 @@ static void usage(FILE *f)
 	      "  --unit-ipsec NAME    unit restarted after ipsec.* (default rempart-ipsec.service)\n"
 	      "  --unit-update NAME   unit started by update.trigger (default rempart-update.service)\n"
 	      "  --no-apply           write the files, never talk to systemd (tests)\n"
+	      "  --systemd-run        run rempart-check, rempart-attest and rempart-update as transient\n"
+	      "                       units (systemd-run --pipe --wait), outside this service's sandbox\n"
 	      "  --admin-group NAME   group of the admin role (default rempart-admin)\n"
 	      "  --audit-group NAME   group of the audit role (default rempart-audit)\n"
 	      "  --uid-range MIN-MAX  uids of created users (default 20000-29999)\n"
@@ -190,7 +192,7 @@ int main(int argc, char **argv)
 {
 	enum {
 		O_SOCKET = 256, O_STATE, O_HOME, O_ESCROW, O_LOGS, O_CHECK, O_ATTEST, O_UPDATE, O_UNET, O_UIPSEC,
-		O_UUPD, O_NOAPPLY, O_AGROUP, O_UGROUP, O_UIDS, O_VERSION,
+		O_UUPD, O_NOAPPLY, O_SDRUN, O_AGROUP, O_UGROUP, O_UIDS, O_VERSION,
 	};
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, O_SOCKET },
@@ -205,6 +207,7 @@ int main(int argc, char **argv)
 		{ "unit-ipsec", required_argument, NULL, O_UIPSEC },
 		{ "unit-update", required_argument, NULL, O_UUPD },
 		{ "no-apply", no_argument, NULL, O_NOAPPLY },
+		{ "systemd-run", no_argument, NULL, O_SDRUN },
 		{ "admin-group", required_argument, NULL, O_AGROUP },
 		{ "audit-group", required_argument, NULL, O_UGROUP },
 		{ "uid-range", required_argument, NULL, O_UIDS },
@@ -239,6 +242,7 @@ int main(int argc, char **argv)
 		case O_UIPSEC: r = set_str(d.unit_ipsec, sizeof(d.unit_ipsec), optarg, "--unit-ipsec"); break;
 		case O_UUPD: r = set_str(d.unit_update, sizeof(d.unit_update), optarg, "--unit-update"); break;
 		case O_NOAPPLY: d.apply = false; break;
+		case O_SDRUN: d.systemd_run = true; break;
 		case O_AGROUP: d.groups.admin = optarg; break;
 		case O_UGROUP: d.groups.audit = optarg; break;
 		case O_UIDS: {

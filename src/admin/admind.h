@@ -28,6 +28,7 @@ struct admind {
 	char unit_network[256], unit_ipsec[256], unit_update[256];
 	bool apply;            /* restart/start units through sd-bus */
 	bool chown_homes;      /* chown created home directories (off when not root) */
+	bool systemd_run;      /* run the tools as transient units (outside our sandbox) */
 	uid_t uid_min, uid_max;
 	struct role_groups groups;
 };

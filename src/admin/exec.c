@@ -20,6 +20,8 @@
 #include "cleanup.h"
 #include "request.h"
 
+#define SYSTEMD_RUN "/usr/bin/systemd-run"
+
 static int append(char **buf, size_t *len, size_t *cap, size_t max, const char *p, size_t n, bool *truncated)
 {
 	if (*len + n > max) {
@@ -167,9 +169,14 @@ int verb_apply(struct admind *d, const char *unit, const char *method, struct js
 	return r < 0 ? r : 0;
 }
 
-static int run_tool(const char *what, char *const argv[], size_t max, unsigned timeout_s, bool nonzero_fails,
-		    struct json *out, char *msg, size_t msglen)
+static int run_tool(struct admind *d, const char *what, char *const argv[], size_t max, unsigned timeout_s,
+		    bool nonzero_fails, struct json *out, char *msg, size_t msglen)
 {
+	/* --systemd-run: the same fixed command line, as a transient service of
+	 * its own (outside admind's sandbox: rempart-check must see the system,
+	 * rempart-attest the TPM); systemd-run --wait returns its exit status */
+	char *via[16];
+	size_t nv = 0;
 	_cleanup_free_ char *output = NULL;
 	char errline[512];
 	size_t len;
@@ -178,6 +185,17 @@ static int run_tool(const char *what, char *const argv[], size_t max, unsigned t
 	if (access(argv[0], X_OK) < 0)
 		return verb_fail(msg, msglen, -ENOENT, "%s: %s is not installed (%s is unavailable on this system)",
 				 what, argv[0], what);
+	if (d->systemd_run) {
+		static char *const prefix[] = { SYSTEMD_RUN, "--pipe", "--wait", "--quiet", "--collect",
+						"--service-type=exec", "--property=StandardInput=null", "--" };
+
+		for (size_t i = 0; i < ARRAY_SIZE(prefix); i++)
+			via[nv++] = prefix[i];
+		for (size_t i = 0; argv[i] && nv < ARRAY_SIZE(via) - 1; i++)
+			via[nv++] = argv[i];
+		via[nv] = NULL;
+		argv = via;
+	}
 	r = spawn_capture(argv, max, timeout_s, &output, &len, errline, sizeof(errline), &status);
 	if (r == -ETIME)
 		return verb_fail(msg, msglen, r, "%s: %s did not finish within %u s (killed)", what, argv[0],
@@ -201,14 +219,14 @@ int verb_check_run(struct admind *d, const struct request *req, struct json *out
 
 	(void)req;
 	/* failing checks are a report, not a failure of the verb */
-	return run_tool("check.run", argv, 8u << 20, 600, false, out, msg, msglen);
+	return run_tool(d, "check.run", argv, 8u << 20, 600, false, out, msg, msglen);
 }
 
 int verb_attest_quote(struct admind *d, const struct request *req, struct json *out, char *msg, size_t msglen)
 {
 	char *argv[] = { d->attest_prog, "quote", "--nonce", req_get(req, "nonce")->str, NULL };
 
-	return run_tool("attest.quote", argv, 4u << 20, 120, true, out, msg, msglen);
+	return run_tool(d, "attest.quote", argv, 4u << 20, 120, true, out, msg, msglen);
 }
 
 int verb_update_status(struct admind *d, const struct request *req, struct json *out, char *msg, size_t msglen)
@@ -216,7 +234,7 @@ int verb_update_status(struct admind *d, const struct request *req, struct json 
 	char *argv[] = { d->update_prog, "status", "--json", NULL };
 
 	(void)req;
-	return run_tool("update.status", argv, 1u << 20, 60, true, out, msg, msglen);
+	return run_tool(d, "update.status", argv, 1u << 20, 60, true, out, msg, msglen);
 }
 
 int verb_update_trigger(struct admind *d, const struct request *req, struct json *out, char *msg, size_t msglen)
