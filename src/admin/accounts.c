@@ -289,8 +289,14 @@ int verb_user_add(struct admind *d, const struct request *req, struct json *out,
 				 strerror(-r));
 	if (mkdir(home, 0700) < 0 && errno != EEXIST)
 		return verb_fail(msg, msglen, -errno, "user.add: cannot create %s: %m", home);
-	if (d->chown_homes && chown(home, uid, uid) < 0)
-		return verb_fail(msg, msglen, -errno, "user.add: cannot give %s to uid %u: %m", home, (unsigned)uid);
+	if (d->chown_homes) {
+		/* never through a symlink planted where the home goes */
+		_cleanup_close_ int hfd = open(home, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (hfd < 0 || fchown(hfd, uid, uid) < 0)
+			return verb_fail(msg, msglen, -errno, "user.add: cannot give %s to uid %u: %m", home,
+					 (unsigned)uid);
+	}
 	if (key) {
 		r = write_key(d, name, key->str, false);
 		if (r < 0)
