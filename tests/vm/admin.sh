@@ -27,7 +27,7 @@ if [[ "$VM_OUT" =~ ^([!*][^\ ]*\ ){4}$ ]]; then t_ok "no account has a password 
 else t_fail "password fields: $VM_OUT"; fi
 vm_cmd "command -v su sudo passwd pkexec || true"
 [ -z "$VM_OUT" ] && t_ok "no su, sudo, passwd or pkexec in the image" || t_fail "identity tools present: $VM_OUT"
-vm_cmd "systemctl start ssh.service; sshd -T -C user=root,host=ws,addr=127.0.0.1 | grep -Ei '^(permitrootlogin|passwordauthentication|allowgroups|authenticationmethods) ' | sort | tr '\\n' ' '"
+vm_cmd "test -s /var/lib/rempart/ssh/ssh_host_ed25519_key || ssh-keygen -q -t ed25519 -N \"\" -f /var/lib/rempart/ssh/ssh_host_ed25519_key; sshd -T -C user=root,host=ws,addr=127.0.0.1 | grep -Ei '^(permitrootlogin|passwordauthentication|allowgroups|authenticationmethods) ' | sort | tr '\\n' ' '"
 [[ "$VM_OUT" == *"permitrootlogin no"* ]] && [[ "$VM_OUT" == *"passwordauthentication no"* ]] &&
 	[[ "$VM_OUT" == *"allowgroups rempart-admin rempart-audit"* ]] &&
 	t_ok "sshd: no root login, keys only, roles only ($VM_OUT)" || t_fail "sshd configuration: $VM_OUT"
