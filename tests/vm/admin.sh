@@ -31,6 +31,8 @@ vm_cmd "test -s /var/lib/rempart/ssh/ssh_host_ed25519_key || ssh-keygen -q -t ed
 [[ "$VM_OUT" == *"permitrootlogin no"* ]] && [[ "$VM_OUT" == *"passwordauthentication no"* ]] &&
 	[[ "$VM_OUT" == *"allowgroups rempart-admin rempart-audit"* ]] &&
 	t_ok "sshd: no root login, keys only, roles only ($VM_OUT)" || t_fail "sshd configuration: $VM_OUT"
+vm_cmd "cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -c ':0016 [0-9A-F:]* 0A' || true"
+[ "$VM_OUT" = 0 ] && t_ok "nothing listens on port 22 in the root network namespace" || t_fail "port 22 listeners: $VM_OUT"
 vm_cmd "systemctl is-active rempart-admind.socket; stat -c %a /run/rempart/admin.sock"
 [ "$VM_OUT" = "$(printf 'active\n666')" ] && t_ok "rempart-admind.socket listens on /run/rempart/admin.sock" || t_fail "socket: $VM_OUT"
 
