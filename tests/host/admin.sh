@@ -26,9 +26,10 @@ S=rt$$
 GADM=$S-admin GAUD=$S-audit
 UADM=${S}adm UAUD=${S}aud UUSR=${S}usr UBOTH=${S}both
 NEWU=${S}new
-PID=
+PID= SILENT=
 
 cleanup() {
+	[ -n "$SILENT" ] && kill "$SILENT" 2>/dev/null && wait "$SILENT" 2>/dev/null
 	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
 	for u in $UADM $UAUD $UUSR $UBOTH; do userdel "$u" 2>/dev/null; done
 	for g in $GADM $GAUD; do groupdel "$g" 2>/dev/null; done
@@ -261,12 +262,17 @@ check_body "a float" '{"verb":"logs.read","max":1.5}' '"status":"invalid".*integ
 check_body "unknown verb" '{"verb":"reboot"}' '"status":"invalid".*unknown verb'
 check_body "a well-formed frame is answered" '{"verb":"status"}' '"status":"ok".*"role":"user"'
 # a client that connects and sends nothing does not hold the others up
-( as "$UUSR" socat -t 20 - UNIX-CONNECT:"$SOCK" < <(sleep 12) >/dev/null 2>&1 & )
+as "$UUSR" socat -t 20 - UNIX-CONNECT:"$SOCK" < <(sleep 12) >/dev/null 2>&1 &
+SILENT=$!
 sleep 0.5
 start=$(date +%s)
 t_exit "a silent client does not block the others" 0 "" ctl "$UUSR" status
 [ $(( $(date +%s) - start )) -lt 5 ] && t_ok "answered while a silent client is connected" || t_fail "blocked by a silent client"
 kill -0 "$PID" 2>/dev/null && t_exit "the daemon still serves after malformed frames" 0 "" ctl "$UUSR" status ||
 	t_fail "rempart-admind died"
+# the silent client is cut off by the daemon's 10 s request limit
+for ((i = 0; i < 150; i++)); do kill -0 "$SILENT" 2>/dev/null || break; sleep 0.1; done
+grep -q "no complete request within the time limit" "$T_TMP/admind.log" &&
+	t_ok "the silent client was disconnected after the time limit" || t_fail "silent client not timed out"
 
 t_done
