@@ -151,10 +151,12 @@ static void serve_one(struct admind *d, int fd)
 	}
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	role = role_resolve(cred.uid, &d->groups, &conflict);
-	if (conflict)
-		log_warn("uid %u is %s in a role group (%s/%s): given the user role only; fix the group database",
-			 (unsigned)cred.uid, cred.uid == 0 ? "root but" : "in both role groups, or", d->groups.admin,
-			 d->groups.audit);
+	if (conflict && cred.uid == 0)
+		log_warn("uid 0 is in a role group (%s or %s): root never gets a role, given the user role",
+			 d->groups.admin, d->groups.audit);
+	else if (conflict)
+		log_warn("uid %u is in both role groups (%s and %s): the roles are exclusive, given the user role "
+			 "only; fix the group database", (unsigned)cred.uid, d->groups.admin, d->groups.audit);
 	r = frame_read(fd, REQ_MAX_FRAME, mono_ns() + (int64_t)REQUEST_TIMEOUT_S * 1000000000, &body, &len);
 	if (r < 0) {
 		const char *why = r == -EMSGSIZE ? "frame larger than the maximum request size" :

@@ -296,6 +296,8 @@ int main(int argc, char **argv)
 		return !strcmp(status, "denied") ? EXIT_DENIED : !strcmp(status, "invalid") ? EXIT_INVALID : EXIT_FAILED;
 	}
 	result = json_object_get(doc, "result");
+	if (!raw && !strcmp(verb, "status") && json_is_string(json_object_get(doc, "role")))
+		printf("role: %s\n", json_string_value(json_object_get(doc, "role")));
 	if (outfile) {
 		json_t *blob = json_object_get(result, "blob_hex");
 

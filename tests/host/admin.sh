@@ -159,6 +159,11 @@ BLOBPART=$(od -An -tx1 -N16 "$T_TMP/home/escrow-admin.bin" | tr -d ' \n')
 [ ${#KEYPART} = 24 ] && [ ${#BLOBPART} = 32 ] && ! grep -qF -e "$KEYPART" -e "PRIVATE KEY" -e "$BLOBPART" "$T_TMP/admind.log" &&
 	t_ok "no secret in the log" || t_fail "a secret reached the log"
 
+for pair in "$UADM admin" "$UAUD audit" "$UUSR user" "$UBOTH user"; do
+	set -- $pair
+	[ "$(ctl "$1" status 2>/dev/null | grep '^role:')" = "role: $2" ] && t_ok "status tells $1 its role: $2" ||
+		t_fail "status role of $1"
+done
 # --- roles outside the three -----------------------------------------------
 t_exit "an account in both role groups is only a user" 4 "role user may not call network.get" ctl "$UBOTH" network.get
 grep -q "in both role groups" "$T_TMP/admind.log" && t_ok "the conflicting groups are logged" || t_fail "conflict not logged"
