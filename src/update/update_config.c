@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "conf.h"
 #include "update_config.h"
 #include "fileio.h"
 #include "parse.h"
@@ -40,6 +41,7 @@ static const struct key keys[] = {
 	{ "boot_tries", K_U32, F(boot_tries), false },
 	{ "timeout", K_U32, F(timeout), false },
 	{ "health_failed_units", K_BOOL, F(health_failed_units), false },
+	{ "override", K_PATH, F(override), false },
 };
 
 __attribute__((format(printf, 2, 3))) static int bad(char err[256], const char *fmt, ...)
@@ -111,6 +113,45 @@ static int set(struct update_config *c, const struct key *k, const char *v, char
 	return 0;
 }
 
+/* The administrator's override (rempart-admind's update.conf): only
+ * server and channel, validated exactly like the main file's. */
+static int apply_override(struct update_config *c, char err[256])
+{
+	static const char *const allowed[] = { "server", "channel", NULL };
+	struct conf o;
+	const char *unknown;
+	int r;
+
+	r = conf_load(c->override, &o);
+	if (r == -ENOENT)
+		return 0;
+	if (r == -EBADMSG || r == -EINVAL)
+		return bad(err, "override %s: malformed line %u (expected key = value, no duplicates)", c->override,
+			   o.error_line);
+	if (r < 0)
+		return bad(err, "override %s: cannot read it: %s", c->override, strerror(-r)), r;
+	unknown = conf_unknown_key(&o, allowed);
+	if (unknown) {
+		r = bad(err, "override %s: key \"%.64s\" is not allowed there (only server and channel)", c->override,
+			unknown);
+		conf_free(&o);
+		return r;
+	}
+	for (size_t i = 0; i < o.n && r >= 0; i++) {
+		for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+			char sub[256];
+
+			if (strcmp(keys[k].name, o.v[i].key))
+				continue;
+			r = set(c, &keys[k], o.v[i].value, sub);
+			if (r < 0)
+				bad(err, "override %s line %u: %s", c->override, o.v[i].line, sub);
+		}
+	}
+	conf_free(&o);
+	return r < 0 ? r : 0;
+}
+
 int update_config_load(const char *path, struct update_config *c, unsigned *lineno, char err[256])
 {
 	_cleanup_free_ uint8_t *buf = NULL;
@@ -168,6 +209,11 @@ int update_config_load(const char *path, struct update_config *c, unsigned *line
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		if (keys[i].required && !seen[i])
 			return bad(err, "missing required key \"%s\"", keys[i].name);
+	if (c->override[0]) {
+		r = apply_override(c, err);
+		if (r < 0)
+			return r;
+	}
 	/* No trailing slash on the server base. */
 	len = strlen(c->server);
 	while (len > 8 && c->server[len - 1] == '/')

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rempart-update's configuration file (default /etc/rempart/update.conf):
  * "key = value" lines, '#' comments. Unknown and duplicate keys are
- * errors. See docs/update.md for every key. */
+ * errors. See docs/update.md for every key.
+ *
+ * "override = PATH" names an optional second file (rempart-admind writes
+ * it, docs/admin.md) that may set only "server" and "channel"; they
+ * replace the values of this file. A missing override file means no
+ * override; any other key in it, a malformed line or an invalid value is
+ * an error (err names the override file). */
 #pragma once
 
 #include <limits.h>
@@ -38,6 +44,7 @@ struct update_config {
 	uint32_t boot_tries;
 	uint32_t timeout;         /* seconds without progress before a transfer is abandoned */
 	bool health_failed_units; /* mark-good requires no failed systemd units */
+	char override[PATH_MAX];  /* optional administrator override (server, channel only) */
 };
 
 /* Loads and validates path. On error *line is the offending line (0 for a
