@@ -39,11 +39,15 @@ static const char *const removed_interpreters[] = {
 	"usr/lib/x86_64-linux-gnu/perl-base", "usr/share/perl5",
 };
 
-/* Trees of no use on the running system: the EFI binaries of systemd-boot
- * (the signed copies on the ESP are what boots; systemd-boot is installed
- * for systemd-bless-boot only). */
+/* Removed from the image: the EFI binaries of systemd-boot (the signed
+ * copies on the ESP are what boots; systemd-boot is installed for
+ * systemd-bless-boot only), and the SSH host keys openssh-server made at
+ * build time (every device makes its own on the state partition). */
 static const char *const removed_trees[] = {
 	"usr/lib/systemd/boot/efi",
+	"etc/ssh/ssh_host_rsa_key", "etc/ssh/ssh_host_rsa_key.pub",
+	"etc/ssh/ssh_host_ecdsa_key", "etc/ssh/ssh_host_ecdsa_key.pub",
+	"etc/ssh/ssh_host_ed25519_key", "etc/ssh/ssh_host_ed25519_key.pub",
 };
 
 static int run_mmdebstrap(struct build_ctx *b)
@@ -462,6 +466,17 @@ int build_rootfs(struct build_ctx *b)
 	r = copy_tree(overlay, b->rootfs);
 	if (r < 0)
 		return log_errno(LOG_LVL_ERROR, r, "cannot copy the product overlay %s", overlay);
+	/* accounts of the product's sysusers.d (the root is read-only on the
+	 * device, nothing creates them there) */
+	{
+		_cleanup_(argv_freep) struct argv a = ARGV_INIT;
+
+		argv_add(&a, "systemd-sysusers");
+		argv_addf(&a, "--root=%s", b->rootfs);
+		r = run_command(&a, NULL, NULL, true, NULL);
+		if (r < 0)
+			return log_errno(LOG_LVL_ERROR, r, "cannot create the product's accounts (systemd-sysusers)");
+	}
 	r = install_programs(b);
 	if (r < 0)
 		return r;
