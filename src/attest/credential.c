@@ -413,12 +413,17 @@ void tc_ek_template(TPMT_PUBLIC *t, bool ecc)
 	}
 }
 
+/* noDA: the AK's authorisation is empty, so dictionary-attack protection
+ * guards nothing, and without it every unclean power-off (which the TPM
+ * counts as a failed authorisation) would bring attestation closer to a
+ * lockout. */
 void tc_ak_template(TPMT_PUBLIC *t, bool ecc)
 {
 	memset(t, 0, sizeof(*t));
 	t->nameAlg = TPM2_ALG_SHA256;
 	t->objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN |
-			      TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT;
+			      TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT |
+			      TPMA_OBJECT_NODA;
 	if (ecc) {
 		t->type = TPM2_ALG_ECC;
 		t->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;

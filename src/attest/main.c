@@ -741,8 +741,9 @@ static int check_reference_signature(const char *file, const char *keypath)
 	if ((r = read_file(file, 16u << 20, &msg, &ml)) < 0 || (r = read_file(sigpath, 1u << 16, &sig, &sl)) < 0)
 		return log_errno(LOG_LVL_ERROR, r, "cannot read %s and its signature %s", file, sigpath);
 	if ((r = ms_signature_parse((const char *)sig, sl, &s)) < 0 || (r = ms_verify(&pk, &s, msg, ml)) < 0) {
-		log_error("reference %s: the signature %s does not verify with %s: refusing these reference values",
-			  file, sigpath, keypath);
+		log_error("reference %s: the signature %s does not verify with %s (%s): refusing these reference "
+			  "values",
+			  file, sigpath, keypath, strerror(-r));
 		return -EKEYREJECTED;
 	}
 	return 0;

@@ -6,6 +6,7 @@
  *   attest-tool mutate LOG OUT sb-off        SecureBoot data set to 0, digests recomputed (a consistent
  *                                            log of a boot with Secure Boot disabled)
  *   attest-tool mutate LOG OUT drop SEQ      event SEQ removed
+ *   attest-tool pcr-extend TCTI PCR HEX      one sha256 extend
  *   attest-tool mutate LOG OUT app N HEX     sha256 digest of the Nth (0-based) boot application set to HEX
  */
 #include <errno.h>
@@ -126,6 +127,18 @@ int main(int argc, char **argv)
 {
 	if (argc >= 4 && strcmp(argv[1], "extend") == 0)
 		return extend(argv[2], argv[3], argc > 4 && strcmp(argv[4], "--booted") == 0);
+	if (argc == 5 && strcmp(argv[1], "pcr-extend") == 0) {
+		struct ad_ctx *t = NULL;
+		uint8_t d[32];
+		size_t n;
+		int r;
+
+		if (hex_decode(argv[4], d, 32, &n) < 0 || n != 32 || ad_open(argv[2], &t) < 0)
+			return 2;
+		r = ad_pcr_extend(t, (unsigned)atoi(argv[3]), d);
+		ad_close(t);
+		return r < 0;
+	}
 	if (argc >= 5 && strcmp(argv[1], "mutate") == 0)
 		return mutate(argc - 2, argv + 2);
 	fprintf(stderr, "usage: see the comment at the top of attest-tool.c\n");
