@@ -87,6 +87,60 @@ static void test_secureboot_variable(void **state)
 	free(buf);
 }
 
+/* The method the builder uses for the reference values (src/build/manifest.c):
+ * PK/KEK/db digests = sha256(UEFI_VARIABLE_DATA(guid, name, the .esl file)),
+ * the db authority = sha256(UEFI_VARIABLE_DATA(db guid, "db", ESL entry)).
+ * Recomputed here from the signature lists the firmware logged. */
+static void test_reference_method(void **state)
+{
+	size_t len, vlen;
+	uint8_t *buf = load_data("ovmf-sb.log", &len), *var, d[32];
+	struct el_log log;
+	struct el_uefi_var v;
+	char err[EL_ERR_MAX];
+	const uint8_t *db = NULL;
+	size_t dblen = 0, matched = 0;
+
+	(void)state;
+	assert_int_equal(el_parse(buf, len, &log, err), 0);
+	for (size_t i = 1; i < log.n; i++) {
+		const struct el_event *e = &log.ev[i];
+
+		if (e->type != EV_EFI_VARIABLE_DRIVER_CONFIG || el_uefi_var_parse(e->data, e->data_len, &v) < 0)
+			continue;
+		if (strcmp(v.name, "PK") && strcmp(v.name, "KEK") && strcmp(v.name, "db"))
+			continue;
+		assert_int_equal(el_uefi_var_build(strcmp(v.name, "db") ? el_guid_global : el_guid_image_security,
+						   v.name, v.data, v.data_len, &var, &vlen), 0);
+		EVP_Digest(var, vlen, d, NULL, EVP_sha256(), NULL);
+		assert_memory_equal(d, el_event_digest(e, EL_ALG_SHA256)->d, 32);
+		free(var);
+		matched++;
+		if (strcmp(v.name, "db") == 0) {
+			db = v.data;
+			dblen = v.data_len;
+		}
+	}
+	assert_int_equal(matched, 3);
+	assert_non_null(db);
+	/* one X.509 entry: header 28 bytes, SignatureSize at 24 */
+	{
+		uint32_t esize = db[24] | db[25] << 8 | db[26] << 16 | (uint32_t)db[27] << 24;
+		bool found = false;
+
+		assert_true(28 + esize <= dblen);
+		assert_int_equal(el_uefi_var_build(el_guid_image_security, "db", db + 28, esize, &var, &vlen), 0);
+		EVP_Digest(var, vlen, d, NULL, EVP_sha256(), NULL);
+		free(var);
+		for (size_t i = 1; i < log.n; i++)
+			if (log.ev[i].type == EV_EFI_VARIABLE_AUTHORITY)
+				found = memcmp(el_event_digest(&log.ev[i], EL_ALG_SHA256)->d, d, 32) == 0;
+		assert_true(found);
+	}
+	el_free(&log);
+	free(buf);
+}
+
 static void test_forged_event_detected(void **state)
 {
 	size_t len;
@@ -188,6 +242,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_and_replay),
 		cmocka_unit_test(test_secureboot_variable),
+		cmocka_unit_test(test_reference_method),
 		cmocka_unit_test(test_forged_event_detected),
 		cmocka_unit_test(test_writer_roundtrip),
 		cmocka_unit_test(test_truncations_and_corruptions),
