@@ -201,6 +201,26 @@ cp ref-db.json ref-db2.json; cp ref.json.minisig ref-db2.json.minisig
 t_exit "reference altered after signing refused" 2 "does not verify" \
 	"$RA" verify --evidence ev-g.json --nonce "$N3" --ak-registry "$REG" --reference ref-db2.json --reference-key rel.pub
 
+# ---------------- reference values through rempart-publish's signed manifest ----------------
+PUB=$BUILD/src/update/rempart-publish
+RV=$BUILD/src/verity/rempart-verity
+. "$SRC/tests/lib/update-fixtures.sh"
+if make_release rel 0.1.0 1 64 >/dev/null 2>&1; then
+	jq --slurpfile r ref.json '. + {reference: $r[0].reference}' rel/release.json > rel/r.json && mv rel/r.json rel/release.json
+	"$PUB" keygen --keys ukeys >/dev/null 2>&1
+	t_run "rempart-publish accepts a release.json with reference values" \
+		"$PUB" --keys ukeys --release rel --channel stable --repo repo --expires 7d
+	M=repo/rempart/channels/stable.manifest
+	[ "$(jq -c .reference "$M")" = "$(jq -c .reference ref.json)" ] && t_ok "the signed manifest carries the reference values unchanged" ||
+		t_fail "manifest reference: $(jq -c .reference "$M")"
+	t_exit "verify against the signed release manifest: trusted" 0 "^trusted \(release 0.1.0" \
+		"$RA" verify --evidence ev-g.json --nonce "$N3" --ak-registry "$REG" --reference "$M" --reference-key ukeys/update.pub
+	t_exit "a manifest signed by another key refused" 2 "does not verify" \
+		"$RA" verify --evidence ev-g.json --nonce "$N3" --ak-registry "$REG" --reference "$M" --reference-key rel.pub
+else
+	t_fail "update fixture release (mksquashfs, rempart-verity)"
+fi
+
 # ---------------- a TPM reset does not change the enrolled AK ----------------
 boot A "$DATA/ovmf-sb.log"
 N4=$("$RA" nonce)
