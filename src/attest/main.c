@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -33,6 +34,7 @@
 #include "log.h"
 #include "minisig.h"
 #include "parse.h"
+#include "quote.h"
 #include "verify.h"
 
 extern char **environ;
@@ -61,7 +63,7 @@ static void usage(FILE *f)
 	      "                       [--check-command CMD | --check-json FILE | --no-check] [-o FILE]\n"
 	      " verifier:\n"
 	      "  rempart-attest nonce\n"
-	      "  rempart-attest challenge --request FILE --ak-registry DIR [-o FILE]\n"
+	      "  rempart-attest challenge --request FILE --ak-registry DIR [--ek-allow FILE] [-o FILE]\n"
 	      "  rempart-attest register --response FILE --ak-registry DIR\n"
 	      "  rempart-attest verify --evidence FILE --nonce HEX --ak-registry DIR --reference FILE...\n"
 	      "                        (--reference-key PUB | --allow-unsigned-reference)\n"
@@ -77,6 +79,8 @@ static void usage(FILE *f)
 	      "  --event-log PATH    default " DEFAULT_LOG "\n"
 	      "  --os-release PATH   default " DEFAULT_OS_RELEASE " (IMAGE_VERSION, ID)\n"
 	      "  --check-command CMD default \"" DEFAULT_CHECK "\" when installed\n"
+	      "  --ek-allow FILE     challenge only EKs whose name (hex, as in enroll-request's ek_name)\n"
+	      "                      is listed in FILE, one per line\n"
 	      "  --reference FILE    release.json or signed release manifest with a \"reference\" object\n"
 	      "                      (repeatable: one per release the verifier knows)\n"
 	      "  --reference-key PUB minisign public key: FILE.minisig must verify with it\n"
@@ -93,12 +97,12 @@ static void usage(FILE *f)
 enum {
 	O_STATE = 256, O_TCTI, O_EK, O_AK, O_CHALLENGE, O_NONCE, O_PCRS, O_LOG, O_OSREL, O_CHECKCMD, O_CHECKJSON,
 	O_NOCHECK, O_REQUEST, O_RESPONSE, O_REGISTRY, O_EVIDENCE, O_REFERENCE, O_REFKEY, O_UNSIGNED, O_MINSVN,
-	O_JSON, O_VERSION,
+	O_JSON, O_VERSION, O_EKALLOW,
 };
 
 struct opts {
 	const char *state, *tcti, *challenge, *log, *osrel, *checkcmd, *checkjson, *request, *response, *registry,
-		*evidence, *refkey, *out;
+		*evidence, *refkey, *out, *ekallow;
 	const char *refs[AV_MAX_REFS];
 	size_t nrefs;
 	bool ek_ecc, ak_rsa, nocheck, unsigned_ok, json, has_minsvn, nonce_set;
@@ -242,8 +246,8 @@ static int device_keys(struct ad_ctx *t, const struct state *st, TPM2B_PUBLIC *e
 }
 
 struct enroll_doc {
-	const uint8_t *ek, *ak, *name;
-	size_t ekl, akl, namel;
+	const uint8_t *ek, *ak, *name, *ekname;
+	size_t ekl, akl, namel, eknamel;
 	const char *ek_type, *ak_type;
 };
 
@@ -258,6 +262,7 @@ static void fill_enroll(struct json *j, void *arg)
 	kv_hex(j, "ek_public", d->ek, d->ekl);
 	kv_hex(j, "ak_public", d->ak, d->akl);
 	kv_hex(j, "ak_name", d->name, d->namel);
+	kv_hex(j, "ek_name", d->ekname, d->eknamel);
 	json_obj_end(j);
 }
 
@@ -265,7 +270,7 @@ static int cmd_enroll_request(struct opts *o)
 {
 	struct ad_ctx *t = NULL;
 	TPM2B_PUBLIC ek, ak;
-	TPM2B_NAME name;
+	TPM2B_NAME name, ekname;
 	uint8_t ekb[sizeof(TPM2B_PUBLIC)], akb[sizeof(TPM2B_PUBLIC)];
 	size_t ekl, akl, len = 0;
 	_cleanup_free_ char *buf = NULL, *path = NULL;
@@ -285,10 +290,11 @@ static int cmd_enroll_request(struct opts *o)
 	}
 	ad_close(t);
 	if ((r = tc_public_marshal(&ek, ekb, sizeof(ekb), &ekl)) < 0 ||
-	    (r = tc_public_marshal(&ak, akb, sizeof(akb), &akl)) < 0 || (r = tc_name(&ak.publicArea, &name)) < 0)
+	    (r = tc_public_marshal(&ak, akb, sizeof(akb), &akl)) < 0 || (r = tc_name(&ak.publicArea, &name)) < 0 ||
+	    (r = tc_name(&ek.publicArea, &ekname)) < 0)
 		return r;
-	d = (struct enroll_doc){ ekb, akb, name.name, ekl, akl, name.size, o->ek_ecc ? "ecc" : "rsa",
-				 o->ak_rsa ? "rsa" : "ecc" };
+	d = (struct enroll_doc){ ekb, akb, name.name, ekname.name, ekl, akl, name.size, ekname.size,
+				 o->ek_ecc ? "ecc" : "rsa", o->ak_rsa ? "rsa" : "ecc" };
 	r = mem_json(fill_enroll, &d, &buf, &len);
 	if (r < 0)
 		return r;
@@ -502,12 +508,34 @@ static int cmd_quote(struct opts *o)
 	if (r < 0)
 		return log_errno(LOG_LVL_ERROR, r, "cannot open the TPM (%s)", o->tcti ? o->tcti : "/dev/tpmrm0");
 	r = device_keys(t, &st, &ek, &ak);
-	if (r == 0) {
+	/* The PCR values are read after the quote: if something extended a
+	 * quoted PCR in between, the values do not hash to the quoted digest;
+	 * quote again (bounded). */
+	for (int attempt = 0; r == 0 && attempt < 3; attempt++) {
+		struct qt_quote q;
+		uint8_t digest[32];
+		char err[QT_ERR_MAX];
+
+		alen = sizeof(attest);
+		slen = sizeof(sig);
 		r = ad_quote(t, o->nonce, o->nonce_len, o->pcrs, attest, &alen, sig, &slen);
 		if (r == 0)
 			r = ad_pcr_read(t, o->pcrs, e->pcrs);
-		if (r < 0)
+		if (r < 0) {
 			log_error("TPM quote failed: %s", ad_last_error(t));
+			break;
+		}
+		if (qt_parse(attest, alen, &q, err) < 0) {
+			log_error("the TPM returned an unusable quote: %s", err);
+			r = -EBADMSG;
+			break;
+		}
+		if (qt_pcr_digest(e->pcrs, o->pcrs, digest) == 0 && memcmp(digest, q.pcr_digest, 32) == 0)
+			break;
+		if (attempt == 2) {
+			log_error("the PCRs kept changing during the quote (3 attempts)");
+			r = -EAGAIN;
+		}
 	}
 	ad_close(t);
 	if (r < 0)
@@ -610,6 +638,32 @@ static void fill_pending(struct json *j, void *arg)
 	json_obj_end(j);
 }
 
+/* The EK must be one the operator vouches for (from the TPM maker's EK
+ * certificate, a procurement list, or a first enrolment on a trusted
+ * network): a software "EK" would let anyone register a software "AK". */
+static int ek_allowed(const char *path, const TPM2B_PUBLIC *ek)
+{
+	_cleanup_free_ uint8_t *buf = NULL;
+	TPM2B_NAME name;
+	char hexname[2 * sizeof(name.name) + 1], *save = NULL;
+	size_t len;
+	int r;
+
+	if ((r = tc_name(&ek->publicArea, &name)) < 0)
+		return r;
+	hex_encode(name.name, name.size, hexname);
+	if ((r = read_file(path, 16u << 20, &buf, &len)) < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot read the EK allow list %s", path);
+	for (char *l = strtok_r((char *)buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		size_t n = strcspn(l, " \t\r#");
+
+		if (n == strlen(hexname) && strncasecmp(l, hexname, n) == 0)
+			return 0;
+	}
+	log_error("the EK %s is not in the allow list %s: not enrolled", hexname, path);
+	return -EKEYREJECTED;
+}
+
 static int cmd_challenge(struct opts *o)
 {
 	_cleanup_(jdoc_freep) struct jdoc *req = NULL;
@@ -645,6 +699,8 @@ static int cmd_challenge(struct opts *o)
 	if ((r = tc_name(&ak.publicArea, &name)) < 0)
 		return r;
 	hex_encode(name.name, name.size, name_hex);
+	if (o->ekallow && (r = ek_allowed(o->ekallow, &ek)) < 0)
+		return r;
 	if (getrandom(secret, sizeof(secret), 0) != (ssize_t)sizeof(secret))
 		return -EIO;
 	r = tc_make_credential(&ek.publicArea, secret, sizeof(secret), &name, &blob, &enc);
@@ -968,6 +1024,7 @@ int main(int argc, char **argv)
 		{ "allow-unsigned-reference", no_argument, NULL, O_UNSIGNED },
 		{ "min-security-version", required_argument, NULL, O_MINSVN },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "ek-allow", required_argument, NULL, O_EKALLOW },
 		{ "output", required_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1053,6 +1110,7 @@ int main(int argc, char **argv)
 			o.has_minsvn = true;
 			break;
 		case O_JSON: o.json = true; break;
+		case O_EKALLOW: o.ekallow = optarg; break;
 		case 'o': o.out = optarg; break;
 		case 'v': log_set_level(LOG_LVL_DEBUG); break;
 		case 'h': usage(stdout); return EXIT_OK;

@@ -296,7 +296,8 @@ static void compare(const struct av_input *in, const struct el_log *log, const s
 			continue;
 		if (e->type == EV_EFI_VARIABLE_DRIVER_CONFIG) {
 			for (int k = 0; k < 4; k++) {
-				if (strcmp(v.name, var_names[k]) != 0)
+				if (strcmp(v.name, var_names[k]) != 0 ||
+				    memcmp(v.guid, k == 3 ? el_guid_image_security : el_guid_global, 16) != 0)
 					continue;
 				if (k == 0) {
 					sb_seen = true;

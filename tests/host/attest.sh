@@ -99,7 +99,12 @@ else t_fail "eventlog --json"; fi
 # ---------------- enrolment ----------------
 boot A "$DATA/ovmf-sb.log"
 t_run "enroll-request on TPM A" "$RA" enroll-request --tcti "$(tcti A)" --state-dir stA -o req.json
-t_run "challenge (software MakeCredential to A's EK)" "$RA" challenge --request req.json --ak-registry "$REG" -o ch.json
+echo "000b$(printf '%064d' 0)" > allow-other
+t_exit "challenge refused for an EK outside the allow list" 2 "not in the allow list" \
+	"$RA" challenge --request req.json --ak-registry "$REG" --ek-allow allow-other -o ch.json
+jq -r .ek_name req.json > allow
+t_run "challenge (software MakeCredential to A's EK, EK in the allow list)" \
+	"$RA" challenge --request req.json --ak-registry "$REG" --ek-allow allow -o ch.json
 # the challenge answered by another TPM: ActivateCredential refuses
 tpm_start B
 "$RA" enroll-request --tcti "$(tcti B)" --state-dir stB -o reqB.json >/dev/null 2>&1

@@ -21,7 +21,8 @@ BUILD=$(realpath "${1:?build dir}")
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 RA=$BUILD/src/attest/rempart-attest
-cd "$T_TMP"
+cd "$ROOT"   # the builder finds products/ relative to the source tree
+W=$T_TMP/w; mkdir -p "$W"
 
 if ! vm_image; then t_fail "image build"; t_done; exit 1; fi
 OUT=$VM_DIR/out
@@ -54,24 +55,24 @@ host_file() { vm_cmd "$1" 120 && printf '%s\n' "$VM_OUT" | jq . > "$2" 2>/dev/nu
 # --- boot 1: genuine, enrolment, trusted
 vm_boot "$D" --tpm-state "$TPM"
 if ! vm_login 400; then t_fail "genuine boot reaches a shell"; tail -20 "$VM_LOG"; t_done; exit 1; fi
-if host_file "rempart-attest enroll-request -o /run/req.json >/dev/null && cat /run/req.json" req.json &&
-   "$RA" challenge --request req.json --ak-registry "$REG" -o ch.json && guest_file /run/ch.json ch.json &&
-   host_file "rempart-attest activate --challenge /run/ch.json" resp.json &&
-   "$RA" register --response resp.json --ak-registry "$REG" > /dev/null; then
+if host_file "rempart-attest enroll-request -o /run/req.json >/dev/null && cat /run/req.json" "$W/req.json" &&
+   "$RA" challenge --request "$W/req.json" --ak-registry "$REG" -o "$W/ch.json" && guest_file /run/ch.json "$W/ch.json" &&
+   host_file "rempart-attest activate --challenge /run/ch.json" "$W/resp.json" &&
+   "$RA" register --response "$W/resp.json" --ak-registry "$REG" > /dev/null; then
 	t_ok "enrolment: EK/AK from the guest's TPM, credential activated in it, AK registered"
 else
 	t_fail "enrolment"; printf '%s\n' "$VM_OUT" | tail -3 | sed 's/^/#   /'
 fi
 N1=$("$RA" nonce)
-host_file "rempart-attest quote --nonce $N1 -o /run/ev.json >/dev/null 2>&1; cat /run/ev.json" ev1.json
-[ "$(jq -r .event_log.size ev1.json 2>/dev/null)" -gt 1000 ] 2>/dev/null && [ "$(jq -r .os_release.IMAGE_VERSION ev1.json)" = 0.1.0 ] &&
-	t_ok "evidence from the guest: quote, $(jq -r .event_log.size ev1.json)-byte event log, IMAGE_VERSION, check: $(jq -r '.check.exit_status // "none"' ev1.json)" ||
-	t_fail "evidence from the guest: $(head -c 300 ev1.json)"
-t_exit "genuine boot: trusted" 0 "^trusted \(release 0.1.0" "$RA" verify --evidence ev1.json --nonce "$N1" "${V[@]}" --min-security-version 0
+host_file "rempart-attest quote --nonce $N1 -o /run/ev.json >/dev/null 2>&1; cat /run/ev.json" "$W/ev1.json"
+[ "$(jq -r .event_log.size "$W/ev1.json" 2>/dev/null)" -gt 1000 ] 2>/dev/null && [ "$(jq -r .os_release.IMAGE_VERSION "$W/ev1.json")" = 0.1.0 ] &&
+	t_ok "evidence from the guest: quote, $(jq -r .event_log.size "$W/ev1.json")-byte event log, IMAGE_VERSION, check: $(jq -r '.check.exit_status // "none"' "$W/ev1.json")" ||
+	t_fail "evidence from the guest: $(head -c 300 "$W/ev1.json")"
+t_exit "genuine boot: trusted" 0 "^trusted \(release 0.1.0" "$RA" verify --evidence "$W/ev1.json" --nonce "$N1" "${V[@]}" --min-security-version 0
 SV=$(jq -r .security_version "$REL")
 t_exit "the same boot under a policy requiring security version $((SV + 1)): release older than the policy minimum" 1 \
 	"below-minimum-security-version: release older than the policy minimum security version" \
-	"$RA" verify --evidence ev1.json --nonce "$N1" "${V[@]}" --min-security-version $((SV + 1))
+	"$RA" verify --evidence "$W/ev1.json" --nonce "$N1" "${V[@]}" --min-security-version $((SV + 1))
 vm_poweroff
 
 # --- boot 2: a UKI signed with our db key that the release does not contain
@@ -82,13 +83,13 @@ if vm_build_other "$VM_DIR/out-cmdline" 0.1.0 --cmdline-extra "rempart.test=seco
 	vm_boot "$D" --tpm-state "$TPM"
 	if vm_login 300; then
 		N2=$("$RA" nonce)
-		host_file "rempart-attest quote --nonce $N2 -o /run/ev.json >/dev/null 2>&1; cat /run/ev.json" ev2.json
+		host_file "rempart-attest quote --nonce $N2 -o /run/ev.json >/dev/null 2>&1; cat /run/ev.json" "$W/ev2.json"
 		t_exit "UKI signed by our key but not in the release: untrusted, unknown UKI" 1 "unknown-uki: unknown UKI" \
-			"$RA" verify --evidence ev2.json --nonce "$N2" "${V[@]}"
+			"$RA" verify --evidence "$W/ev2.json" --nonce "$N2" "${V[@]}"
 		t_exit "boot-1 evidence replayed for boot 2's challenge: rejected" 4 "nonce-mismatch" \
-			"$RA" verify --evidence ev1.json --nonce "$N2" "${V[@]}"
+			"$RA" verify --evidence "$W/ev1.json" --nonce "$N2" "${V[@]}"
 		t_exit "with the second build's reference values as well, that boot is attributed to it" 0 "^trusted" \
-			"$RA" verify --evidence ev2.json --nonce "$N2" "${V[@]}" --reference "$VM_DIR/out-cmdline/release/0.1.0/release.json"
+			"$RA" verify --evidence "$W/ev2.json" --nonce "$N2" "${V[@]}" --reference "$VM_DIR/out-cmdline/release/0.1.0/release.json"
 		vm_poweroff
 	else
 		t_fail "second UKI boots"; vm_stop
