@@ -67,7 +67,7 @@ static void usage(FILE *f)
 	      "  rempart-attest register --response FILE --ak-registry DIR\n"
 	      "  rempart-attest verify --evidence FILE --nonce HEX --ak-registry DIR --reference FILE...\n"
 	      "                        (--reference-key PUB | --allow-unsigned-reference)\n"
-	      "                        [--min-security-version N] [--pcrs LIST] [--json]\n"
+	      "                        [--min-security-version N] [--pcrs LIST] [--require-check] [--json]\n"
 	      " inspection:\n"
 	      "  rempart-attest eventlog [--json] [LOG]\n"
 	      "  rempart-attest authenticode FILE...\n"
@@ -84,6 +84,7 @@ static void usage(FILE *f)
 	      "  --reference FILE    release.json or signed release manifest with a \"reference\" object\n"
 	      "                      (repeatable: one per release the verifier knows)\n"
 	      "  --reference-key PUB minisign public key: FILE.minisig must verify with it\n"
+	      "  --require-check     a failing or missing rempart-check report is a finding\n"
 	      "  --json              machine-readable output\n"
 	      "  -v, --verbose       debug messages;  -h, --help;  --version\n"
 	      "\n"
@@ -97,7 +98,7 @@ static void usage(FILE *f)
 enum {
 	O_STATE = 256, O_TCTI, O_EK, O_AK, O_CHALLENGE, O_NONCE, O_PCRS, O_LOG, O_OSREL, O_CHECKCMD, O_CHECKJSON,
 	O_NOCHECK, O_REQUEST, O_RESPONSE, O_REGISTRY, O_EVIDENCE, O_REFERENCE, O_REFKEY, O_UNSIGNED, O_MINSVN,
-	O_JSON, O_VERSION, O_EKALLOW,
+	O_JSON, O_VERSION, O_EKALLOW, O_REQCHECK,
 };
 
 struct opts {
@@ -105,7 +106,7 @@ struct opts {
 		*evidence, *refkey, *out, *ekallow;
 	const char *refs[AV_MAX_REFS];
 	size_t nrefs;
-	bool ek_ecc, ak_rsa, nocheck, unsigned_ok, json, has_minsvn, nonce_set;
+	bool ek_ecc, ak_rsa, nocheck, unsigned_ok, json, has_minsvn, nonce_set, require_check;
 	uint64_t minsvn;
 	uint8_t nonce[64];
 	size_t nonce_len;
@@ -843,7 +844,8 @@ static int cmd_verify(struct opts *o)
 		return log_errno(LOG_LVL_ERROR, r, "cannot read %s", o->evidence);
 	in = (struct av_input){ .evidence = evb, .evidence_len = evl, .nonce = o->nonce, .nonce_len = o->nonce_len,
 				.registry = o->registry, .refs = refs, .n_refs = o->nrefs,
-				.has_min_svn = o->has_minsvn, .min_svn = o->minsvn, .required_pcrs = o->pcrs };
+				.has_min_svn = o->has_minsvn, .min_svn = o->minsvn, .required_pcrs = o->pcrs,
+				.require_check = o->require_check };
 	r = av_verify(&in, res);
 	if (r < 0)
 		return log_errno(LOG_LVL_ERROR, r, "verification failed");
@@ -864,6 +866,11 @@ static int cmd_verify(struct opts *o)
 		json_kv_str(&j, "claimed_version", res->claimed_version);
 		json_kv_bool(&j, "reference_signed", o->refkey != NULL);
 		json_kv_u64(&j, "events", res->n_events);
+		json_key(&j, "device_check_exit_status");
+		if (res->has_check)
+			json_i64(&j, res->check_status);
+		else
+			json_null(&j);
 		json_key(&j, "reasons");
 		json_arr_begin(&j);
 		for (size_t i = 0; i < res->n; i++) {
@@ -884,6 +891,10 @@ static int cmd_verify(struct opts *o)
 		printf("\n");
 		for (size_t i = 0; i < res->n; i++)
 			printf("  %s: %s\n", res->f[i].code, res->f[i].msg);
+		if (res->verdict != AV_REJECTED && res->has_check && res->check_status != 0 && !o->require_check)
+			printf("note: rempart-check on the device exited %d (its report is not TPM-bound; "
+			       "--require-check makes it a finding)\n",
+			       res->check_status);
 	}
 	return res->verdict == AV_TRUSTED ? 0 : res->verdict == AV_UNTRUSTED ? 1 : 4;
 }
@@ -1025,6 +1036,7 @@ int main(int argc, char **argv)
 		{ "min-security-version", required_argument, NULL, O_MINSVN },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "ek-allow", required_argument, NULL, O_EKALLOW },
+		{ "require-check", no_argument, NULL, O_REQCHECK },
 		{ "output", required_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1111,6 +1123,7 @@ int main(int argc, char **argv)
 			break;
 		case O_JSON: o.json = true; break;
 		case O_EKALLOW: o.ekallow = optarg; break;
+		case O_REQCHECK: o.require_check = true; break;
 		case 'o': o.out = optarg; break;
 		case 'v': log_set_level(LOG_LVL_DEBUG); break;
 		case 'h': usage(stdout); return EXIT_OK;

@@ -56,6 +56,8 @@ struct av_result {
 	uint32_t pcr_mask;
 	uint8_t pcrs[24][32];
 	size_t n_events;
+	bool has_check;      /* the device included rempart-check's report */
+	int check_status;    /* its exit status (informative unless require_check) */
 };
 
 struct av_input {
@@ -69,6 +71,7 @@ struct av_input {
 	bool has_min_svn;
 	uint64_t min_svn;
 	uint32_t required_pcrs;            /* PCRs the quote must cover */
+	bool require_check;                /* a failing rempart-check report is a finding */
 };
 
 /* 0 with res filled (any verdict), or a negative errno for a system error. */

@@ -199,6 +199,18 @@ jq '.reference.secure_boot.db = "00000000000000000000000000000000000000000000000
 t_exit "db differing from the release's: PCR 7 differs: db changed" 1 "db-changed: PCR 7 differs: db changed" \
 	"$RA" verify --evidence ev-g.json --nonce "$N3" --ak-registry "$REG" --reference ref-db.json --allow-unsigned-reference
 
+# ---------------- the device's rempart-check report ----------------
+printf '#!/bin/sh\necho "{\\"passed\\": false}"\nexit 1\n' > "$T_TMP/fakecheck"; chmod +x "$T_TMP/fakecheck"
+boot A "$DATA/ovmf-sb.log"
+"$RA" quote --tcti "$(tcti A)" --state-dir stA --nonce "$N3" --event-log "$DATA/ovmf-sb.log" --os-release os-release \
+	--check-command "$T_TMP/fakecheck" -o ev-chk.json
+[ "$(jq -r .check.exit_status ev-chk.json)" = 1 ] && [ "$(jq -r .check.output ev-chk.json | jq -r .passed)" = false ] &&
+	t_ok "evidence carries the rempart-check report and its exit status" || t_fail "check in evidence: $(jq -c .check ev-chk.json)"
+t_exit "a failing device check is a note by default (not TPM-bound)" 0 "note: rempart-check on the device exited 1" \
+	"$RA" verify --evidence ev-chk.json --nonce "$N3" "${V[@]}"
+t_exit "with --require-check it is a finding" 1 "check-failed: rempart-check on the device reported failures" \
+	"$RA" verify --evidence ev-chk.json --nonce "$N3" "${V[@]}" --require-check
+
 # ---------------- reference values must be the signed ones ----------------
 t_exit "unsigned reference refused unless allowed" 2 "reference-key" \
 	"$RA" verify --evidence ev-g.json --nonce "$N3" --ak-registry "$REG" --reference ref.json
