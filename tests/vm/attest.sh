@@ -28,6 +28,7 @@ if ! vm_image; then t_fail "image build"; t_done; exit 1; fi
 OUT=$VM_DIR/out
 # An image without rempart-attest (before its integration into the product's
 # programs): build a variant of the product that has it, same keys.
+PRODUCT_ARGS=() CMDLINE_OUT=$VM_DIR/out-cmdline
 if ! grep -qx rempart-attest "$ROOT/products/rempart/programs"; then
 	PROD=$VM_DIR/product-attest
 	rm -rf "$PROD"; cp -r "$ROOT/products/rempart" "$PROD"
@@ -35,6 +36,7 @@ if ! grep -qx rempart-attest "$ROOT/products/rempart/programs"; then
 	grep -qx libjansson4 "$PROD/packages" || echo libjansson4 >> "$PROD/packages"
 	if vm_build_other "$VM_DIR/out-attest" 0.1.0 --product "$PROD" > "$T_TMP/build.log" 2>&1; then
 		OUT=$VM_DIR/out-attest
+		PRODUCT_ARGS=(--product "$PROD") CMDLINE_OUT=$VM_DIR/out-attest-cmdline
 	else
 		t_fail "image with rempart-attest"; tail -5 "$T_TMP/build.log"; t_done; exit 1
 	fi
@@ -76,10 +78,16 @@ t_exit "the same boot under a policy requiring security version $((SV + 1)): rel
 vm_poweroff
 
 # --- boot 2: a UKI signed with our db key that the release does not contain
-if vm_build_other "$VM_DIR/out-cmdline" 0.1.0 --cmdline-extra "rempart.test=second-release" >"$T_TMP/b.log" 2>&1; then
+# the second build must share the first one's root filesystem (same tree,
+# same product): a build left over from older sources is redone
+if [ -e "$CMDLINE_OUT/.complete" ] &&
+   [ "$(jq -r .verity.roothash "$CMDLINE_OUT/release/0.1.0/release.json")" != "$(jq -r .verity.roothash "$REL")" ]; then
+	rm -f "$CMDLINE_OUT/.complete"
+fi
+if vm_build_other "$CMDLINE_OUT" 0.1.0 "${PRODUCT_ARGS[@]}" --cmdline-extra "rempart.test=second-release" >"$T_TMP/b.log" 2>&1; then
 	EOFF=$(vm_part_offset "$D" esp)
 	for f in $(MTOOLS_SKIP_CHECK=1 mdir -b -i "$D@@$EOFF" ::/EFI/Linux/); do MTOOLS_SKIP_CHECK=1 mdel -i "$D@@$EOFF" "$f"; done
-	MTOOLS_SKIP_CHECK=1 mcopy -i "$D@@$EOFF" "$VM_DIR/out-cmdline/release/0.1.0/uki.efi" "::/EFI/Linux/rempart_0.1.0+3.efi"
+	MTOOLS_SKIP_CHECK=1 mcopy -i "$D@@$EOFF" "$CMDLINE_OUT/release/0.1.0/uki.efi" "::/EFI/Linux/rempart_0.1.0+3.efi"
 	vm_boot "$D" --tpm-state "$TPM"
 	if vm_login 300; then
 		N2=$("$RA" nonce)
@@ -89,7 +97,7 @@ if vm_build_other "$VM_DIR/out-cmdline" 0.1.0 --cmdline-extra "rempart.test=seco
 		t_exit "boot-1 evidence replayed for boot 2's challenge: rejected" 4 "nonce-mismatch" \
 			"$RA" verify --evidence "$W/ev1.json" --nonce "$N2" "${V[@]}"
 		t_exit "with the second build's reference values as well, that boot is attributed to it" 0 "^trusted" \
-			"$RA" verify --evidence "$W/ev2.json" --nonce "$N2" "${V[@]}" --reference "$VM_DIR/out-cmdline/release/0.1.0/release.json"
+			"$RA" verify --evidence "$W/ev2.json" --nonce "$N2" "${V[@]}" --reference "$CMDLINE_OUT/release/0.1.0/release.json"
 		vm_poweroff
 	else
 		t_fail "second UKI boots"; vm_stop
