@@ -11,9 +11,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
+#include "authenticode.h"
 #include "blob.h"
 #include "build.h"
 #include "cleanup.h"
+#include "eventlog.h"
 #include "fileio.h"
 #include "hex.h"
 #include "json.h"
@@ -260,8 +264,141 @@ static int write_packages(struct json *j, const char *rootfs)
 	return 0;
 }
 
+/* ---- attestation reference values (docs/attest.md) ---------------------- */
+
+#define REF_MAX 8
+
+struct reference {
+	uint8_t sdboot[32], uki[32], vars[4][32];
+	size_t n_auth, n_cert;
+	uint8_t auth[REF_MAX][32], cert[REF_MAX][32];
+};
+
+/* EFI_CERT_X509_GUID a5c059a1-94e4-4aa7-87b5-ab155c2bf072, in memory order */
+static const uint8_t cert_x509_guid[16] = { 0xa1, 0x59, 0xc0, 0xa5, 0xe4, 0x94, 0xa7, 0x4a,
+					    0x87, 0xb5, 0xab, 0x15, 0x5c, 0x2b, 0xf0, 0x72 };
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* sha256 of UEFI_VARIABLE_DATA{guid, name, data}: what the firmware extends
+ * for EV_EFI_VARIABLE_DRIVER_CONFIG and EV_EFI_VARIABLE_AUTHORITY. */
+static int var_digest(const uint8_t guid[16], const char *name, const uint8_t *data, size_t len, uint8_t out[32])
+{
+	_cleanup_free_ uint8_t *v = NULL;
+	size_t vlen;
+	int r = el_uefi_var_build(guid, name, data, len, &v, &vlen);
+
+	if (r < 0)
+		return r;
+	return EVP_Digest(v, vlen, out, NULL, EVP_sha256(), NULL) ? 0 : -EIO;
+}
+
+/* PK, KEK, db as enrolled from KEYS/<var>.esl (the variable's content is
+ * the signature list); each db entry (owner GUID + certificate) is what an
+ * EV_EFI_VARIABLE_AUTHORITY records when it verifies an image. */
+static int compute_reference(struct build_ctx *b, const char *sdboot, const char *uki, struct reference *ref)
+{
+	static const char *const names[] = { "PK", "KEK", "db" };
+	const uint8_t one = 1;
+	int r;
+
+	memset(ref, 0, sizeof(*ref));
+	if ((r = authenticode_sha256_file(sdboot, ref->sdboot)) < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot compute the Authenticode digest of %s", sdboot);
+	if ((r = authenticode_sha256_file(uki, ref->uki)) < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot compute the Authenticode digest of %s", uki);
+	if ((r = var_digest(el_guid_global, "SecureBoot", &one, 1, ref->vars[0])) < 0)
+		return r;
+	for (int i = 0; i < 3; i++) {
+		_cleanup_free_ char *rel = NULL, *path = NULL;
+		_cleanup_free_ uint8_t *esl = NULL;
+		size_t len, off = 0;
+
+		if (asprintf(&rel, "%s.esl", names[i]) < 0 || !(path = pathjoin(b->keys_dir, rel)))
+			return -ENOMEM;
+		if ((r = read_file(path, 1u << 20, &esl, &len)) < 0)
+			return log_errno(LOG_LVL_ERROR, r, "cannot read %s", path);
+		r = var_digest(i == 2 ? el_guid_image_security : el_guid_global, names[i], esl, len, ref->vars[i + 1]);
+		if (r < 0)
+			return r;
+		if (i != 2)
+			continue;
+		/* EFI_SIGNATURE_LIST: type, list size, header size, entry size, header, entries */
+		while (off + 28 <= len) {
+			uint32_t lsize = le32(esl + off + 16), hsize = le32(esl + off + 20), esize = le32(esl + off + 24);
+
+			if (lsize < 28 || lsize > len - off || esize <= 16 || hsize > lsize - 28 ||
+			    (lsize - 28 - hsize) % esize != 0) {
+				log_error("%s: malformed EFI signature list at offset %zu", path, off);
+				return -EBADMSG;
+			}
+			for (size_t e = off + 28 + hsize; e + esize <= off + lsize; e += esize) {
+				if (ref->n_auth == REF_MAX)
+					break;
+				r = var_digest(el_guid_image_security, "db", esl + e, esize, ref->auth[ref->n_auth++]);
+				if (r < 0)
+					return r;
+				if (memcmp(esl + off, cert_x509_guid, 16) == 0 && ref->n_cert < REF_MAX &&
+				    !EVP_Digest(esl + e + 16, esize - 16, ref->cert[ref->n_cert++], NULL, EVP_sha256(), NULL))
+					return -EIO;
+			}
+			off += lsize;
+		}
+	}
+	return 0;
+}
+
+static void kv_hex32(struct json *j, const char *key, const uint8_t d[32])
+{
+	char h[65];
+
+	hex_encode(d, 32, h);
+	json_kv_str(j, key, h);
+}
+
+static void write_reference(struct json *j, const struct build_ctx *b, const struct reference *ref)
+{
+	char h[65];
+
+	json_key(j, "reference");
+	json_obj_begin(j);
+	kv_hex32(j, "pcr11", b->pcr11);
+	json_key(j, "authenticode");
+	json_obj_begin(j);
+	kv_hex32(j, "systemd_boot", ref->sdboot);
+	kv_hex32(j, "uki", ref->uki);
+	json_obj_end(j);
+	json_key(j, "secure_boot");
+	json_obj_begin(j);
+	kv_hex32(j, "SecureBoot", ref->vars[0]);
+	kv_hex32(j, "PK", ref->vars[1]);
+	kv_hex32(j, "KEK", ref->vars[2]);
+	kv_hex32(j, "db", ref->vars[3]);
+	json_obj_end(j);
+	json_key(j, "db_authority");
+	json_arr_begin(j);
+	for (size_t i = 0; i < ref->n_auth; i++) {
+		hex_encode(ref->auth[i], 32, h);
+		json_str(j, h);
+	}
+	json_arr_end(j);
+	json_key(j, "db_certificates");
+	json_arr_begin(j);
+	for (size_t i = 0; i < ref->n_cert; i++) {
+		hex_encode(ref->cert[i], 32, h);
+		json_str(j, h);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
 int build_manifest(struct build_ctx *b)
 {
+	_cleanup_free_ char *sdboot = pathjoin(b->work_dir, "systemd-bootx64.efi");
+	struct reference ref;
 	_cleanup_free_ char *path = pathjoin(b->out_dir, "build.json");
 	_cleanup_free_ char *rel = pathjoin(b->release_dir, "release.json");
 	_cleanup_free_ char *squash = pathjoin(b->release_dir, "root.squashfs");
@@ -277,6 +414,9 @@ int build_manifest(struct build_ctx *b)
 	int r;
 
 	step_begin("content manifest (build.json)");
+	r = compute_reference(b, sdboot, uki, &ref);
+	if (r < 0)
+		return r;
 	hex_encode(b->roothash, b->roothash_len, roothex);
 	hex_encode(b->verity.salt, b->verity.salt_size, salt);
 	uuid_format(b->verity.uuid, uuid);
@@ -324,6 +464,7 @@ int build_manifest(struct build_ctx *b)
 		json_kv_str(&j, "format", "rempart-tpm-approval-v1 (docs/tpm.md)");
 		json_obj_end(&j);
 	}
+	write_reference(&j, b, &ref);
 	json_obj_end(&j);
 	r = json_end(&j);
 	fclose(f);
@@ -355,6 +496,7 @@ int build_manifest(struct build_ctx *b)
 	json_kv_u64(&j, "security_version", b->security_version);
 	json_kv_u64(&j, "source_date_epoch", b->sde);
 	json_kv_str(&j, "roothash", roothex);
+	write_reference(&j, b, &ref);
 	json_key(&j, "kernel");
 	json_obj_begin(&j);
 	json_kv_str(&j, "package", b->kernel_package);

@@ -277,7 +277,11 @@ static int parse_verity(json_t *obj, const char *where, struct um_verity *v, cha
 
 static const char *const top_keys[] = { "format", "product", "channel", "version", "security_version",
 					"issued_at", "expires", "rollout_percent", "source_date_epoch",
-					"artifacts", "verity", "pcr11", "environments", NULL };
+					"artifacts", "verity", "pcr11", "environments", "reference", NULL };
+static const char *const ref_keys[] = { "pcr11", "authenticode", "secure_boot", "db_authority", "db_certificates",
+					NULL };
+static const char *const ref_ac_keys[] = { "systemd_boot", "uki", NULL };
+static const char *const ref_sb_keys[] = { "SecureBoot", "PK", "KEK", "db", NULL };
 static const char *const artifacts_keys[] = { "root", "verity", "uki", NULL };
 static const char *const pcr_keys[] = { "value", "signature", "policy_key_fingerprint", NULL };
 static const char *const env_keys[] = { "image", "hash", "verity", NULL };
@@ -289,6 +293,75 @@ static bool sig_chars_ok(const char *s)
 		      *s == '+' || *s == '/' || *s == '='))
 			return false;
 	return true;
+}
+
+static int ref_digest(json_t *obj, const char *key, const char *where, uint8_t out[32], char err[UM_ERR_MAX])
+{
+	size_t n = 0;
+	json_t *v = json_object_get(obj, key);
+	int r;
+
+	if (json_is_string(v) && !is_lower_hex(json_string_value(v)))
+		return fail(err, "%s.%s: not lowercase hex", where, key);
+	r = get_hex(obj, key, where, out, 32, &n, err);
+	if (r < 0)
+		return r;
+	if (n != 32)
+		return fail(err, "%s.%s: not a sha256 digest", where, key);
+	return 0;
+}
+
+static int ref_list(json_t *obj, const char *key, uint8_t out[][32], size_t *n, char err[UM_ERR_MAX])
+{
+	json_t *a = json_object_get(obj, key), *v;
+	size_t i;
+
+	if (!a)
+		return fail(err, "reference: missing field \"%s\"", key);
+	if (!json_is_array(a) || json_array_size(a) > UM_REF_MAX)
+		return fail(err, "reference.%s: not an array of at most %d digests", key, UM_REF_MAX);
+	*n = 0;
+	json_array_foreach(a, i, v) {
+		size_t len = 0;
+		const char *s = json_string_value(v);
+
+		if (!json_is_string(v) || strlen(s) != 64 || !is_lower_hex(s) || hex_decode(s, out[i], 32, &len) < 0)
+			return fail(err, "reference.%s[%zu]: not a lowercase sha256 digest", key, i);
+		(*n)++;
+	}
+	return 0;
+}
+
+int um_parse_reference(json_t *obj, struct um_reference *ref, char err[UM_ERR_MAX])
+{
+	json_t *ac, *sb;
+	int r;
+
+	memset(ref, 0, sizeof(*ref));
+	if ((r = only_keys(obj, "reference", ref_keys, err)) < 0)
+		return r;
+	if ((r = ref_digest(obj, "pcr11", "reference", ref->pcr11, err)) < 0)
+		return r;
+	ac = json_object_get(obj, "authenticode");
+	if (!ac)
+		return fail(err, "reference: missing field \"authenticode\"");
+	if ((r = only_keys(ac, "reference.authenticode", ref_ac_keys, err)) < 0 ||
+	    (r = ref_digest(ac, "systemd_boot", "reference.authenticode", ref->systemd_boot, err)) < 0 ||
+	    (r = ref_digest(ac, "uki", "reference.authenticode", ref->uki, err)) < 0)
+		return r;
+	sb = json_object_get(obj, "secure_boot");
+	if (!sb)
+		return fail(err, "reference: missing field \"secure_boot\"");
+	if ((r = only_keys(sb, "reference.secure_boot", ref_sb_keys, err)) < 0)
+		return r;
+	for (int i = 0; i < UM_SB_VARS; i++)
+		if ((r = ref_digest(sb, ref_sb_keys[i], "reference.secure_boot", ref->secure_boot[i], err)) < 0)
+			return r;
+	if ((r = ref_list(obj, "db_authority", ref->authority, &ref->n_authority, err)) < 0 ||
+	    (r = ref_list(obj, "db_certificates", ref->dbcert, &ref->n_dbcert, err)) < 0)
+		return r;
+	ref->present = true;
+	return 0;
 }
 
 static int parse_envs(json_t *obj, struct um_manifest *m, char err[UM_ERR_MAX])
@@ -429,6 +502,11 @@ int um_parse(const uint8_t *buf, size_t len, struct um_manifest *m, char err[UM_
 		if (r < 0)
 			return r;
 	}
+	if (json_object_get(root, "reference")) {
+		r = um_parse_reference(json_object_get(root, "reference"), &m->reference, err);
+		if (r < 0)
+			return r;
+	}
 	return um_validate(m, err);
 }
 
@@ -563,6 +641,28 @@ int um_serialize(const struct um_manifest *m, char **out)
 			if (!o || json_object_set_new(envs, e->name, o) < 0)
 				return -ENOMEM;
 		}
+	}
+	if (m->reference.present) {
+		const struct um_reference *rf = &m->reference;
+		json_t *auth = json_array(), *certs = json_array(), *o;
+
+		if (!auth || !certs) {
+			json_decref(auth);
+			json_decref(certs);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < rf->n_authority; i++)
+			json_array_append_new(auth, hex_json(rf->authority[i], 32));
+		for (size_t i = 0; i < rf->n_dbcert; i++)
+			json_array_append_new(certs, hex_json(rf->dbcert[i], 32));
+		o = json_pack("{s:o, s:{s:o, s:o}, s:{s:o, s:o, s:o, s:o}, s:o, s:o}", "pcr11", hex_json(rf->pcr11, 32),
+			      "authenticode", "systemd_boot", hex_json(rf->systemd_boot, 32), "uki",
+			      hex_json(rf->uki, 32), "secure_boot", "SecureBoot",
+			      hex_json(rf->secure_boot[UM_SB_SECUREBOOT], 32), "PK", hex_json(rf->secure_boot[UM_SB_PK], 32),
+			      "KEK", hex_json(rf->secure_boot[UM_SB_KEK], 32), "db",
+			      hex_json(rf->secure_boot[UM_SB_DB], 32), "db_authority", auth, "db_certificates", certs);
+		if (!o || json_object_set_new(root, "reference", o) < 0)
+			return -ENOMEM;
 	}
 	s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	if (!s)

@@ -50,6 +50,23 @@ struct um_environment {
 	struct um_verity verity;
 };
 
+/* Optional reference values for remote attestation (docs/attest.md,
+ * src/attest): what the firmware and systemd-stub measure when this
+ * release boots. All digests sha256. */
+#define UM_REF_MAX 8
+enum { UM_SB_SECUREBOOT, UM_SB_PK, UM_SB_KEK, UM_SB_DB, UM_SB_VARS };
+struct um_reference {
+	bool present;
+	uint8_t pcr11[32];                 /* PCR 11 of the UKI (= pcr11.value) */
+	uint8_t systemd_boot[32];          /* Authenticode of EFI/BOOT/BOOTX64.EFI */
+	uint8_t uki[32];                   /* Authenticode of the UKI */
+	uint8_t secure_boot[UM_SB_VARS][32]; /* EV_EFI_VARIABLE_DRIVER_CONFIG digests */
+	size_t n_authority;                /* EV_EFI_VARIABLE_AUTHORITY digests (db entries) */
+	uint8_t authority[UM_REF_MAX][32];
+	size_t n_dbcert;                   /* sha256 of the db certificates (DER) */
+	uint8_t dbcert[UM_REF_MAX][32];
+};
+
 struct um_manifest {
 	char product[UM_NAME_MAX + 1];
 	char channel[UM_NAME_MAX + 1];
@@ -66,11 +83,17 @@ struct um_manifest {
 	char pcr11_key_fpr[2 * UM_MAX_DIGEST + 1];
 	size_t n_envs;
 	struct um_environment envs[UM_MAX_ENVS];
+	struct um_reference reference;     /* optional ("reference") */
 };
 
 /* Strict parse: JSON object, no duplicate or unknown keys, every required
  * field present with its exact type and range, nothing after the document. */
 int um_parse(const uint8_t *buf, size_t len, struct um_manifest *m, char err[UM_ERR_MAX]);
+
+/* The "reference" object (strict: every field, nothing else). obj is a
+ * jansson json_t. */
+struct json_t;
+int um_parse_reference(struct json_t *obj, struct um_reference *ref, char err[UM_ERR_MAX]);
 
 /* Checks the semantic rules um_parse enforces (for a manifest built in
  * memory before writing it). */

@@ -169,6 +169,9 @@ int ur_load(const char *dir, struct um_manifest *m, struct ur_files *f, char err
 	for (char *p = m->pcr11_key_fpr; *p; p++)
 		if (*p >= 'A' && *p <= 'F')
 			*p = (char)(*p - 'A' + 'a');
+	if (json_object_get(root, "reference") &&
+	    (r = um_parse_reference(json_object_get(root, "reference"), &m->reference, err)) < 0)
+		return r;
 	envs = json_object_get(root, "environments");
 	if (envs) {
 		const char *name;

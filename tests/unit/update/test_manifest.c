@@ -133,6 +133,71 @@ static void test_strict(void **state)
 	expect_bad("\"pcr11\"", "\"pcr12\"", "unknown field \"pcr12\"");
 }
 
+/* The optional attestation reference values: round trip, strictness. */
+static void fill_reference(struct um_manifest *m)
+{
+	struct um_reference *r = &m->reference;
+
+	r->present = true;
+	memset(r->pcr11, 0xa1, 32);
+	memset(r->systemd_boot, 0xb2, 32);
+	memset(r->uki, 0xc3, 32);
+	for (int i = 0; i < UM_SB_VARS; i++)
+		memset(r->secure_boot[i], 0xd0 + i, 32);
+	r->n_authority = 1;
+	memset(r->authority[0], 0xe5, 32);
+	r->n_dbcert = 2;
+	memset(r->dbcert[0], 0xf6, 32);
+	memset(r->dbcert[1], 0xf7, 32);
+}
+
+static void expect_bad_ref(const char *from, const char *to, const char *msg)
+{
+	struct um_manifest m;
+	char err[UM_ERR_MAX], *s, *p, buf[UM_MAX_SIZE];
+
+	fill(&m);
+	fill_reference(&m);
+	assert_int_equal(um_serialize(&m, &s), 0);
+	p = strstr(s, from);
+	assert_non_null(p);
+	snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(p - s), s, to, p + strlen(from));
+	free(s);
+	assert_int_equal(um_parse((uint8_t *)buf, strlen(buf), &m, err), -EBADMSG);
+	if (!strstr(err, msg))
+		fail_msg("error \"%s\" does not mention \"%s\"", err, msg);
+}
+
+static void test_reference(void **state)
+{
+	struct um_manifest a, b;
+	char err[UM_ERR_MAX], *s, *s2;
+
+	(void)state;
+	/* without: no "reference" key, parsed as absent (older manifests stay valid) */
+	fill(&a);
+	s = text_of(&a);
+	assert_null(strstr(s, "reference"));
+	assert_int_equal(um_parse((uint8_t *)s, strlen(s), &b, err), 0);
+	assert_false(b.reference.present);
+	free(s);
+	/* with: round trip */
+	fill_reference(&a);
+	s = text_of(&a);
+	assert_int_equal(um_parse((uint8_t *)s, strlen(s), &b, err), 0);
+	assert_true(b.reference.present);
+	assert_memory_equal(&b.reference, &a.reference, sizeof(a.reference));
+	s2 = text_of(&b);
+	assert_string_equal(s, s2);
+	free(s);
+	free(s2);
+	expect_bad_ref("\"db_authority\"", "\"extra\": 1, \"db_authority\"", "unknown field \"extra\"");
+	expect_bad_ref("\"uki\": \"c3c3", "\"uki\": \"C3c3", "not lowercase hex");
+	expect_bad_ref("\"uki\": \"c3c3", "\"uki\": \"c3", "reference.authenticode.uki");
+	expect_bad_ref("\"SecureBoot\": ", "\"SecureBoat\": ", "unknown field");
+	expect_bad_ref("\"db_certificates\": [", "\"db_certificates\": [1, ", "db_certificates[0]");
+}
+
 static void test_document_level(void **state)
 {
 	struct um_manifest m;
@@ -205,6 +270,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_strict),
+		cmocka_unit_test(test_reference),
 		cmocka_unit_test(test_document_level),
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_trusted_comment),

@@ -1,0 +1,109 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Remote attestation with the real image: rempart-attest runs in the guest
+# (QEMU + OVMF with our keys + swtpm), the verifier on the host, the
+# reference values are the ones `rempart build` wrote into release.json.
+#   1. enrolment through the console (challenge made on the host);
+#   2. a genuine boot is trusted (the real event log replays to the quote,
+#      PCR 11 is the release's after rempart-init and systemd-pcrphase);
+#   3. the same evidence checked against a policy whose minimum security
+#      version is above the release: untrusted, with that reason;
+#   4. a UKI signed with our enrolled db key but not part of the release
+#      (another build, other command line) boots: untrusted, "unknown UKI";
+#      the boot-1 evidence replayed against boot 2's nonce is rejected.
+# A boot with Secure Boot disabled cannot be attested from inside the image:
+# rempart-init refuses to run outside a verified boot (tests/vm/state.sh),
+# so there is no userspace to run the agent; the verifier's "Secure Boot
+# disabled" finding is covered in tests/host/attest.sh with a consistent
+# Secure-Boot-off variant of a log captured from this image.
+set -u
+BUILD=$(realpath "${1:?build dir}")
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/lib.sh"
+RA=$BUILD/src/attest/rempart-attest
+cd "$ROOT"   # the builder finds products/ relative to the source tree
+W=$T_TMP/w; mkdir -p "$W"
+
+if ! vm_image; then t_fail "image build"; t_done; exit 1; fi
+OUT=$VM_DIR/out
+# An image without rempart-attest (before its integration into the product's
+# programs): build a variant of the product that has it, same keys.
+PRODUCT_ARGS=() CMDLINE_OUT=$VM_DIR/out-cmdline
+if ! grep -qx rempart-attest "$ROOT/products/rempart/programs"; then
+	PROD=$VM_DIR/product-attest
+	rm -rf "$PROD"; cp -r "$ROOT/products/rempart" "$PROD"
+	echo rempart-attest >> "$PROD/programs"
+	grep -qx libjansson4 "$PROD/packages" || echo libjansson4 >> "$PROD/packages"
+	if vm_build_other "$VM_DIR/out-attest" 0.1.0 --product "$PROD" > "$T_TMP/build.log" 2>&1; then
+		OUT=$VM_DIR/out-attest
+		PRODUCT_ARGS=(--product "$PROD") CMDLINE_OUT=$VM_DIR/out-attest-cmdline
+	else
+		t_fail "image with rempart-attest"; tail -5 "$T_TMP/build.log"; t_done; exit 1
+	fi
+fi
+VM_VARS=$OUT/OVMF_VARS.fd
+REL=$OUT/release/0.1.0/release.json
+jq -e .reference "$REL" > /dev/null && t_ok "release.json carries reference values" || t_fail "release.json has no reference object"
+D=$T_TMP/disk.img; cp --sparse=always "$OUT/disk.img" "$D"
+TPM=$T_TMP/tpm
+REG=$T_TMP/registry
+V=(--ak-registry "$REG" --reference "$REL" --allow-unsigned-reference)
+
+# guest_file PATH JSONFILE: writes a (compacted) JSON document into the guest
+guest_file() { vm_cmd "printf '%s\\n' '$(jq -c . "$2")' > $1"; }
+# host_file CMD OUT: runs CMD in the guest, keeps its output as a JSON file
+host_file() { vm_cmd "$1" 120 && printf '%s\n' "$VM_OUT" | jq . > "$2" 2>/dev/null; }
+
+# --- boot 1: genuine, enrolment, trusted
+vm_boot "$D" --tpm-state "$TPM"
+if ! vm_login 400; then t_fail "genuine boot reaches a shell"; tail -20 "$VM_LOG"; t_done; exit 1; fi
+if host_file "rempart-attest enroll-request -o /run/req.json >/dev/null && cat /run/req.json" "$W/req.json" &&
+   "$RA" challenge --request "$W/req.json" --ak-registry "$REG" -o "$W/ch.json" && guest_file /run/ch.json "$W/ch.json" &&
+   host_file "rempart-attest activate --challenge /run/ch.json" "$W/resp.json" &&
+   "$RA" register --response "$W/resp.json" --ak-registry "$REG" > /dev/null; then
+	t_ok "enrolment: EK/AK from the guest's TPM, credential activated in it, AK registered"
+else
+	t_fail "enrolment"; printf '%s\n' "$VM_OUT" | tail -3 | sed 's/^/#   /'
+fi
+N1=$("$RA" nonce)
+host_file "rempart-attest quote --nonce $N1 -o /run/ev.json >/dev/null 2>&1; cat /run/ev.json" "$W/ev1.json"
+[ "$(jq -r .event_log.size "$W/ev1.json" 2>/dev/null)" -gt 1000 ] 2>/dev/null && [ "$(jq -r .os_release.IMAGE_VERSION "$W/ev1.json")" = 0.1.0 ] &&
+	t_ok "evidence from the guest: quote, $(jq -r .event_log.size "$W/ev1.json")-byte event log, IMAGE_VERSION, check: $(jq -r '.check.exit_status // "none"' "$W/ev1.json")" ||
+	t_fail "evidence from the guest: $(head -c 300 "$W/ev1.json")"
+t_exit "genuine boot: trusted" 0 "^trusted \(release 0.1.0" "$RA" verify --evidence "$W/ev1.json" --nonce "$N1" "${V[@]}" --min-security-version 0
+SV=$(jq -r .security_version "$REL")
+t_exit "the same boot under a policy requiring security version $((SV + 1)): release older than the policy minimum" 1 \
+	"below-minimum-security-version: release older than the policy minimum security version" \
+	"$RA" verify --evidence "$W/ev1.json" --nonce "$N1" "${V[@]}" --min-security-version $((SV + 1))
+vm_poweroff
+
+# --- boot 2: a UKI signed with our db key that the release does not contain
+# the second build must share the first one's root filesystem (same tree,
+# same product): a build left over from older sources is redone
+if [ -e "$CMDLINE_OUT/.complete" ] &&
+   [ "$(jq -r .verity.roothash "$CMDLINE_OUT/release/0.1.0/release.json")" != "$(jq -r .verity.roothash "$REL")" ]; then
+	rm -f "$CMDLINE_OUT/.complete"
+fi
+if vm_build_other "$CMDLINE_OUT" 0.1.0 "${PRODUCT_ARGS[@]}" --cmdline-extra "rempart.test=second-release" >"$T_TMP/b.log" 2>&1; then
+	EOFF=$(vm_part_offset "$D" esp)
+	for f in $(MTOOLS_SKIP_CHECK=1 mdir -b -i "$D@@$EOFF" ::/EFI/Linux/); do MTOOLS_SKIP_CHECK=1 mdel -i "$D@@$EOFF" "$f"; done
+	MTOOLS_SKIP_CHECK=1 mcopy -i "$D@@$EOFF" "$CMDLINE_OUT/release/0.1.0/uki.efi" "::/EFI/Linux/rempart_0.1.0+3.efi"
+	vm_boot "$D" --tpm-state "$TPM"
+	if vm_login 300; then
+		N2=$("$RA" nonce)
+		host_file "rempart-attest quote --nonce $N2 -o /run/ev.json >/dev/null 2>&1; cat /run/ev.json" "$W/ev2.json"
+		t_exit "UKI signed by our key but not in the release: untrusted, unknown UKI" 1 "unknown-uki: unknown UKI" \
+			"$RA" verify --evidence "$W/ev2.json" --nonce "$N2" "${V[@]}"
+		t_exit "boot-1 evidence replayed for boot 2's challenge: rejected" 4 "nonce-mismatch" \
+			"$RA" verify --evidence "$W/ev1.json" --nonce "$N2" "${V[@]}"
+		t_exit "with the second build's reference values as well, that boot is attributed to it" 0 "^trusted" \
+			"$RA" verify --evidence "$W/ev2.json" --nonce "$N2" "${V[@]}" --reference "$CMDLINE_OUT/release/0.1.0/release.json"
+		vm_poweroff
+	else
+		t_fail "second UKI boots"; vm_stop
+	fi
+else
+	t_fail "second release build"; tail -3 "$T_TMP/b.log"
+fi
+
+t_done
