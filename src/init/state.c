@@ -122,7 +122,7 @@ static int write_escrow(const uint8_t secret[ESCROW_SECRET_BYTES], struct state_
 	r = part_find(NULL, GPT_ESP_TYPE, "esp", esp, sizeof(esp));
 	if (r < 0)
 		return fail(res, r, "no ESP partition named 'esp' to write the escrow blob to");
-	mkdir("/run/rempart", 0700);
+	mkdir("/run/rempart", 0755); /* public: sealed/approval copies, admind socket */
 	mkdir("/run/rempart/esp", 0700);
 	if (mount(esp, "/run/rempart/esp", "vfat", MS_NOSUID | MS_NODEV | MS_NOEXEC, "umask=0077") < 0)
 		return fail(res, -errno, "cannot mount the ESP %s: %s", esp, strerror(errno));
@@ -260,7 +260,7 @@ static int check_layout(struct state_result *res)
 
 static int mount_state(struct state_result *res)
 {
-	mkdir("/run/rempart", 0700);
+	mkdir("/run/rempart", 0755); /* public: sealed/approval copies, admind socket */
 	mkdir(STATE_MNT, 0700);
 	if (mount("/dev/mapper/" STATE_DM, STATE_MNT, "ext4", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME,
 		  "errors=remount-ro") < 0)

@@ -27,7 +27,7 @@ if [[ "$VM_OUT" =~ ^([!*][^\ ]*\ ){4}$ ]]; then t_ok "no account has a password 
 else t_fail "password fields: $VM_OUT"; fi
 vm_cmd "command -v su sudo passwd pkexec || true"
 [ -z "$VM_OUT" ] && t_ok "no su, sudo, passwd or pkexec in the image" || t_fail "identity tools present: $VM_OUT"
-vm_cmd "test -s /var/lib/rempart/ssh/ssh_host_ed25519_key || ssh-keygen -q -t ed25519 -N \"\" -f /var/lib/rempart/ssh/ssh_host_ed25519_key; sshd -T -C user=root,host=ws,addr=127.0.0.1 | grep -Ei '^(permitrootlogin|passwordauthentication|allowgroups|authenticationmethods) ' | sort | tr '\\n' ' '"
+vm_cmd "mkdir -p /run/sshd; test -s /var/lib/rempart/ssh/ssh_host_ed25519_key || ssh-keygen -q -t ed25519 -N \"\" -f /var/lib/rempart/ssh/ssh_host_ed25519_key; sshd -T -C user=root,host=ws,addr=127.0.0.1 | grep -Ei '^(permitrootlogin|passwordauthentication|allowgroups|authenticationmethods) ' | sort | tr '\\n' ' '"
 [[ "$VM_OUT" == *"permitrootlogin no"* ]] && [[ "$VM_OUT" == *"passwordauthentication no"* ]] &&
 	[[ "$VM_OUT" == *"allowgroups rempart-admin rempart-audit"* ]] &&
 	t_ok "sshd: no root login, keys only, roles only ($VM_OUT)" || t_fail "sshd configuration: $VM_OUT"
@@ -42,10 +42,8 @@ ssh-keygen -q -t ed25519 -N '' -C vm@test -f "$T_TMP/id"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=ws1.test" \
 	-keyout "$T_TMP/key.pem" -out "$T_TMP/cert.pem" 2>/dev/null
 vm_cmd "mkdir -p /run/admintest && chmod 755 /run/admintest && printf '%s\\n' '$(cat "$T_TMP/id.pub")' > /run/admintest/id.pub"
-for f in key cert; do
-	vm_cmd "cat > /run/admintest/$f.pem <<'PEM'
-$(cat "$T_TMP/$f.pem")
-PEM"
+for f in key cert; do # one line each: the serial console takes no here-documents
+	vm_cmd "echo $(base64 -w0 "$T_TMP/$f.pem") | base64 -d > /run/admintest/$f.pem"
 done
 vm_cmd "cp /run/admintest/cert.pem /run/admintest/ca.pem; chmod 644 /run/admintest/*; ls /run/admintest | tr '\\n' ' '"
 [ "$VM_OUT" = "ca.pem cert.pem id.pub key.pem " ] && t_ok "test inputs in the guest" || t_fail "test inputs: $VM_OUT"

@@ -26,21 +26,7 @@ W=$T_TMP/w; mkdir -p "$W"
 
 if ! vm_image; then t_fail "image build"; t_done; exit 1; fi
 OUT=$VM_DIR/out
-# An image without rempart-attest (before its integration into the product's
-# programs): build a variant of the product that has it, same keys.
 PRODUCT_ARGS=() CMDLINE_OUT=$VM_DIR/out-cmdline
-if ! grep -qx rempart-attest "$ROOT/products/rempart/programs"; then
-	PROD=$VM_DIR/product-attest
-	rm -rf "$PROD"; cp -r "$ROOT/products/rempart" "$PROD"
-	echo rempart-attest >> "$PROD/programs"
-	grep -qx libjansson4 "$PROD/packages" || echo libjansson4 >> "$PROD/packages"
-	if vm_build_other "$VM_DIR/out-attest" 0.1.0 --product "$PROD" > "$T_TMP/build.log" 2>&1; then
-		OUT=$VM_DIR/out-attest
-		PRODUCT_ARGS=(--product "$PROD") CMDLINE_OUT=$VM_DIR/out-attest-cmdline
-	else
-		t_fail "image with rempart-attest"; tail -5 "$T_TMP/build.log"; t_done; exit 1
-	fi
-fi
 VM_VARS=$OUT/OVMF_VARS.fd
 REL=$OUT/release/0.1.0/release.json
 jq -e .reference "$REL" > /dev/null && t_ok "release.json carries reference values" || t_fail "release.json has no reference object"

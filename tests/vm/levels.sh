@@ -23,9 +23,9 @@ vm_cmd "for i in \$(seq 90); do systemctl -q is-active rempart-level-low.service
 # the session process of each level (child of the launcher)
 for lvl in low:60100 high:60200; do
 	name=${lvl%:*} uid=${lvl#*:}
-	vm_cmd "m=\$(systemctl show -p MainPID --value rempart-level-$name.service); for p in \$(cat /proc/\$m/task/*/children); do for q in \$p \$(cat /proc/\$p/task/*/children 2>/dev/null); do grep -q \"^Uid:.$uid\" /proc/\$q/status && echo \$q; done; done | head -1"
+	vm_cmd "m=\$(systemctl show -p MainPID --value rempart-level-$name.service); [ \$m -gt 0 ] || exit 1; for p in \$(cat /proc/\$m/task/*/children); do for q in \$p \$(cat /proc/\$p/task/*/children 2>/dev/null); do grep -q \"^Uid:.$uid\" /proc/\$q/status && echo \$q; done; done | head -1"
 	P=$(tr -d ' \r' <<<"$VM_OUT" | head -1)
-	if [ -z "$P" ]; then t_fail "level $name: no process of uid $uid"; continue; fi
+	if ! [ "$P" -gt 1 ] 2>/dev/null; then t_fail "level $name: no running session of uid $uid"; continue; fi
 	vm_cmd "grep -E '^(Uid|NoNewPrivs|Seccomp|CapEff|CapBnd|CapAmb):' /proc/$P/status | tr -s '\t ' ' '"
 	st=$VM_OUT
 	[[ "$st" == *"Uid: $uid $uid $uid $uid"* && "$st" == *"NoNewPrivs: 1"* && "$st" == *"Seccomp: 2"* &&

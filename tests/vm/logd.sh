@@ -43,7 +43,7 @@ else
 fi
 
 # append-only, even for root
-vm_cmd "cd $STORE && ls -1 *.log 2>/dev/null | tail -1"
+vm_cmd "cd $STORE && ls -1 *.rlog 2>/dev/null | tail -1"
 CUR=$STORE/$VM_OUT
 vm_cmd "lsattr -d $CUR 2>&1 | cut -d' ' -f1"
 [[ "$VM_OUT" == *a* ]] && t_ok "the current log file is append-only (lsattr: $VM_OUT)" || t_fail "flags of $CUR: $VM_OUT"
@@ -53,12 +53,12 @@ vm_cmd "chattr -a $CUR"
 [ $? -ne 0 ] && [[ "$VM_OUT" == *"not permitted"* ]] && t_ok "root cannot clear the append-only flag (no CAP_LINUX_IMMUTABLE)" || t_fail "chattr -a: $VM_OUT"
 vm_cmd "rm -f $CUR"
 [ $? -ne 0 ] && t_ok "root cannot delete the log file" || t_fail "rm: $VM_OUT"
-vm_cmd "grep CapBnd /proc/self/status"
-CAPS=${VM_OUT##* }
+vm_cmd "grep '^CapBnd' /proc/self/status | cut -f2"
+CAPS=$VM_OUT
 [ -n "$CAPS" ] && (( (0x$CAPS >> 9) & 1 )) && t_fail "CAP_LINUX_IMMUTABLE in the root shell's bounding set ($CAPS)" ||
 	t_ok "CAP_LINUX_IMMUTABLE is not in the root shell's bounding set ($CAPS)"
-vm_cmd "grep CapBnd /proc/\$(systemctl show -p MainPID --value rempart-logd.service)/status"
-[ "${VM_OUT##* }" = 0000000000000200 ] && t_ok "rempart-logd's bounding set is CAP_LINUX_IMMUTABLE only" || t_fail "logd CapBnd: $VM_OUT"
+vm_cmd "grep '^CapBnd' /proc/\$(systemctl show -p MainPID --value rempart-logd.service)/status | cut -f2"
+[ "$VM_OUT" = 0000000000000200 ] && t_ok "rempart-logd's bounding set is CAP_LINUX_IMMUTABLE only" || t_fail "logd CapBnd: $VM_OUT"
 vm_cmd "$VERIFY $STORE" 120
 [ $? -eq 0 ] && t_ok "the store still verifies after the attempts" || t_fail "store damaged by refused attempts"
 vm_poweroff
