@@ -107,15 +107,12 @@ char *net_gen_swanctl(const struct net_ipsec *s, const struct net_network *n, co
 	      "\t\t\t\tclose_action = start\n", f);
 	if (dp == NET_DP_XFRM)
 		fprintf(f, "\t\t\t\tif_id_in = %u\n\t\t\t\tif_id_out = %u\n", if_id, if_id);
-	fprintf(f, "\t\t\t}\n"
-		   "\t\t}\n"
-		   "\t}\n"
-		   "}\n"
-		   "secrets {\n"
-		   "\tprivate-rempart {\n"
-		   "\t\tfile = %s/key.pem\n"
-		   "\t}\n"
-		   "}\n", cred_dir);
+	/* The private key is loaded from private/ next to this file (a link
+	 * to key.pem of cred_dir, made by rempart-netcfg). */
+	fputs("\t\t\t}\n"
+	      "\t\t}\n"
+	      "\t}\n"
+	      "}\n", f);
 	return finish(f, &buf);
 }
 

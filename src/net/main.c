@@ -50,7 +50,8 @@ static void usage(FILE *f)
 	      "  --config-dir DIR      network.conf, ipsec.conf, ipsec/{cert,key,ca}.pem\n"
 	      "                        (default /var/lib/rempart/config)\n"
 	      "  --networkd-dir DIR    where 10-rempart.network goes (default /run/systemd/network)\n"
-	      "  --swanctl-conf PATH   generated swanctl.conf (default /run/rempart/net/swanctl.conf)\n"
+	      "  --swanctl-dir DIR     generated swanctl directory: swanctl.conf and\n"
+	      "                        private/rempart.pem -> key.pem (default /run/rempart/swanctl)\n"
 	      "  --netns-dir DIR       named namespaces (default /run/netns)\n"
 	      "  --netns NAME          the IPsec namespace (default ipsec)\n"
 	      "  --ifname NAME         tunnel interface (default ipsec0)\n"
@@ -74,7 +75,7 @@ static void usage(FILE *f)
 }
 
 struct opts {
-	const char *config_dir, *networkd_dir, *swanctl_conf, *netns_dir, *netns, *ifname;
+	const char *config_dir, *networkd_dir, *swanctl_dir, *netns_dir, *netns, *ifname;
 	const char *swanctl, *vici, *networkctl;
 	enum net_datapath dp;
 	uint32_t if_id;
@@ -160,6 +161,38 @@ static int write_text(const char *path, const char *text, mode_t mode, struct ca
 	return 0;
 }
 
+/* swanctl's directory layout (relative to swanctl.conf): the credential
+ * subdirectories it scans, the private key linked from the state. */
+static int write_swanctl_dir(const char *dir, const char *conf, const char *cred_dir, char *conf_path,
+			     size_t n, struct cage_err *e)
+{
+	static const char *const subdirs[] = { "x509", "x509ca", "x509ocsp", "x509aa", "x509ac", "x509crl",
+					       "pubkey", "private", "rsa", "ecdsa", "bliss", "pkcs8", "pkcs12",
+					       NULL };
+	char path[PATH_MAX], target[PATH_MAX], tmp[PATH_MAX];
+	int r;
+
+	for (const char *const *d = subdirs; *d; d++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, *d) >= sizeof(path))
+			return cage_err_set(e, -ENAMETOOLONG, "--swanctl-dir: path too long");
+		r = mkdir_p(path, 0700);
+		if (r < 0)
+			return cage_err_set(e, r, "cannot create %s: %s", path, strerror(-r));
+	}
+	snprintf(target, sizeof(target), "%s/key.pem", cred_dir);
+	snprintf(path, sizeof(path), "%s/private/rempart.pem", dir);
+	snprintf(tmp, sizeof(tmp), "%s/private/.rempart.pem.tmp", dir);
+	(void)unlink(tmp);
+	if (symlink(target, tmp) < 0 || rename(tmp, path) < 0) {
+		r = -errno;
+		(void)unlink(tmp);
+		return cage_err_set(e, r, "cannot link %s to %s: %s", path, target, strerror(-r));
+	}
+	if ((size_t)snprintf(conf_path, n, "%s/swanctl.conf", dir) >= n)
+		return cage_err_set(e, -ENAMETOOLONG, "--swanctl-dir: path too long");
+	return write_text(conf_path, conf, 0600, e);
+}
+
 static int apply_nft(const char *what, const char *rules, struct cage_err *e)
 {
 	int r;
@@ -216,13 +249,17 @@ static int tunnel_interface(const struct opts *o, const char *nspath, struct cag
 					    o->ifname, (unsigned long long)o->wait);
 		usleep(100000);
 	}
-	return net_link_move(o->ifname, nsfd, e);
+	r = net_link_move(o->ifname, nsfd, e);
+	if (r < 0)
+		return r;
+	r = net_tun_blackhole(o->ifname, e);
+	return r < 0 ? r : cage_nl_link_up(o->ifname, NULL, e);
 }
 
 static int do_apply(const struct opts *o, struct cage_err *e)
 {
 	struct cfg c;
-	char path[PATH_MAX], nspath[PATH_MAX], inner[20];
+	char path[PATH_MAX], nspath[PATH_MAX], swconf[PATH_MAX], inner[20];
 	_cleanup_free_ char *network = NULL, *swanctl = NULL, *outer_rules = NULL, *inner_rules = NULL;
 	double t0 = now();
 	int saved = -1, r;
@@ -289,12 +326,12 @@ static int do_apply(const struct opts *o, struct cage_err *e)
 		return r < 0 ? r : -EIO;
 
 	/* 3. The IKE configuration, loaded into charon. */
-	r = write_text(o->swanctl_conf, swanctl, 0600, e);
+	r = write_swanctl_dir(o->swanctl_dir, swanctl, c.cred_dir, swconf, sizeof(swconf), e);
 	if (r < 0)
 		return r;
 	if (!o->no_load) {
 		char *argv[7] = { (char *)o->swanctl, (char *)"--load-all", (char *)"--file",
-				  (char *)o->swanctl_conf, NULL, NULL, NULL };
+				  swconf, NULL, NULL, NULL };
 		int st;
 
 		if (o->vici) {
@@ -304,7 +341,7 @@ static int do_apply(const struct opts *o, struct cage_err *e)
 		st = run(argv);
 		if (st != 0)
 			return cage_err_set(e, -EIO, "%s --load-all --file %s failed (exit %d): is charon running? "
-					    "(its message is above)", o->swanctl, o->swanctl_conf, st);
+					    "(its message is above)", o->swanctl, swconf, st);
 	}
 	if (o->json) {
 		struct json j;
@@ -313,7 +350,7 @@ static int do_apply(const struct opts *o, struct cage_err *e)
 		json_obj_begin(&j);
 		json_kv_str(&j, "mode", c.net.mode == NET_MODE_DHCP ? "dhcp" : "static");
 		json_kv_str(&j, "network_file", path);
-		json_kv_str(&j, "swanctl_conf", o->swanctl_conf);
+		json_kv_str(&j, "swanctl_conf", swconf);
 		json_kv_str(&j, "netns", nspath);
 		json_kv_str(&j, "interface", o->ifname);
 		json_kv_str(&j, "datapath", o->dp == NET_DP_XFRM ? "xfrm" : "tun");
@@ -437,7 +474,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "config-dir", required_argument, NULL, O_CONFIG },
 		{ "networkd-dir", required_argument, NULL, O_NETWORKD },
-		{ "swanctl-conf", required_argument, NULL, O_SWCONF },
+		{ "swanctl-dir", required_argument, NULL, O_SWCONF },
 		{ "netns-dir", required_argument, NULL, O_NSDIR },
 		{ "netns", required_argument, NULL, O_NETNS },
 		{ "ifname", required_argument, NULL, O_IFNAME },
@@ -457,7 +494,7 @@ int main(int argc, char **argv)
 	struct opts o = {
 		.config_dir = "/var/lib/rempart/config",
 		.networkd_dir = "/run/systemd/network",
-		.swanctl_conf = "/run/rempart/net/swanctl.conf",
+		.swanctl_dir = "/run/rempart/swanctl",
 		.netns_dir = "/run/netns",
 		.netns = "ipsec",
 		.ifname = "ipsec0",
@@ -477,7 +514,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case O_CONFIG: o.config_dir = optarg; break;
 		case O_NETWORKD: o.networkd_dir = optarg; break;
-		case O_SWCONF: o.swanctl_conf = optarg; break;
+		case O_SWCONF: o.swanctl_dir = optarg; break;
 		case O_NSDIR: o.netns_dir = optarg; break;
 		case O_NETNS:
 			if (!net_ifname_valid(optarg) || strchr(optarg, '/')) {

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/if_tun.h>
 #include <linux/magic.h>
 #include <net/if.h>
 #include <netlink/netlink.h>
@@ -12,6 +13,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -203,5 +205,19 @@ int net_xfrmi_create_move(const char *ifname, uint32_t if_id, int nsfd, struct c
 		(void)rtnl_link_delete(sk, link);
 		return r;
 	}
+	return 0;
+}
+
+int net_tun_blackhole(const char *ifname, struct cage_err *e)
+{
+	_cleanup_close_ int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	struct ifreq ifr = { 0 };
+
+	if (fd < 0)
+		return cage_err_set(e, -errno, "cannot open /dev/net/tun: %s", strerror(errno));
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETPERSIST, 1) < 0)
+		return cage_err_set(e, -errno, "cannot create the TUN black hole %s: %s", ifname, strerror(errno));
 	return 0;
 }

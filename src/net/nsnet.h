@@ -22,3 +22,8 @@ bool net_link_exists(const char *ifname);
 int net_xfrmi_create_move(const char *ifname, uint32_t if_id, int nsfd, struct cage_err *e);
 /* Moves an existing interface of the current namespace into nsfd. */
 int net_link_move(const char *ifname, int nsfd, struct cage_err *e);
+/* A persistent TUN device nobody reads (packets routed to it are dropped),
+ * left in the outer namespace under the name of charon's kernel-libipsec
+ * device once that one is moved: the plugin insists on routing the
+ * tunnel's traffic through a device of that name in its own namespace. */
+int net_tun_blackhole(const char *ifname, struct cage_err *e);
