@@ -118,7 +118,7 @@ char *net_gen_swanctl(const struct net_ipsec *s, const struct net_network *n, co
 
 char *net_gen_nft_outer(const struct net_ipsec *s)
 {
-	const char *gw = s->gateway.text;
+	const char *gw = s ? s->gateway.text : NULL;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -126,29 +126,33 @@ char *net_gen_nft_outer(const struct net_ipsec *s)
 	if (!f)
 		return NULL;
 	/* Stateless on purpose: only IKE, ESP-in-UDP and ESP with the
-	 * gateway, DHCP, loopback; no other packet in or out, ever. */
-	fprintf(f, "table inet rempart\n"
-		   "delete table inet rempart\n"
-		   "table inet rempart {\n"
-		   "\tchain input {\n"
-		   "\t\ttype filter hook input priority 0; policy drop;\n"
-		   "\t\tiif \"lo\" accept\n"
-		   "\t\tip saddr %s udp sport { 500, 4500 } udp dport { 500, 4500 } accept\n"
-		   "\t\tip saddr %s meta l4proto esp accept\n"
-		   "\t\tip saddr %s icmp type { destination-unreachable, time-exceeded } accept\n"
-		   "\t\tudp sport 67 udp dport 68 accept\n"
-		   "\t}\n"
-		   "\tchain output {\n"
-		   "\t\ttype filter hook output priority 0; policy drop;\n"
-		   "\t\toif \"lo\" accept\n"
-		   "\t\tip daddr %s udp sport { 500, 4500 } udp dport { 500, 4500 } accept\n"
-		   "\t\tip daddr %s meta l4proto esp accept\n"
-		   "\t\tudp sport 68 udp dport 67 accept\n"
-		   "\t}\n"
-		   "\tchain forward {\n"
-		   "\t\ttype filter hook forward priority 0; policy drop;\n"
-		   "\t}\n"
-		   "}\n", gw, gw, gw, gw, gw);
+	 * gateway, DHCP, loopback; no other packet in or out, ever. Without
+	 * a gateway (no ipsec.conf yet): DHCP and loopback only. */
+	fputs("table inet rempart\n"
+	      "delete table inet rempart\n"
+	      "table inet rempart {\n"
+	      "\tchain input {\n"
+	      "\t\ttype filter hook input priority 0; policy drop;\n"
+	      "\t\tiif \"lo\" accept\n", f);
+	if (gw)
+		fprintf(f, "\t\tip saddr %s udp sport { 500, 4500 } udp dport { 500, 4500 } accept\n"
+			   "\t\tip saddr %s meta l4proto esp accept\n"
+			   "\t\tip saddr %s icmp type { destination-unreachable, time-exceeded } accept\n",
+			gw, gw, gw);
+	fputs("\t\tudp sport 67 udp dport 68 accept\n"
+	      "\t}\n"
+	      "\tchain output {\n"
+	      "\t\ttype filter hook output priority 0; policy drop;\n"
+	      "\t\toif \"lo\" accept\n", f);
+	if (gw)
+		fprintf(f, "\t\tip daddr %s udp sport { 500, 4500 } udp dport { 500, 4500 } accept\n"
+			   "\t\tip daddr %s meta l4proto esp accept\n", gw, gw);
+	fputs("\t\tudp sport 68 udp dport 67 accept\n"
+	      "\t}\n"
+	      "\tchain forward {\n"
+	      "\t\ttype filter hook forward priority 0; policy drop;\n"
+	      "\t}\n"
+	      "}\n", f);
 	return finish(f, &buf);
 }
 

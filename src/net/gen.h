@@ -27,6 +27,7 @@ char *net_gen_networkd(const struct net_network *n);
 /* cred_dir: directory holding cert.pem, key.pem, ca.pem. */
 char *net_gen_swanctl(const struct net_ipsec *s, const struct net_network *n, const char *cred_dir,
 		      enum net_datapath dp, uint32_t if_id);
+/* s NULL (no ipsec.conf yet): DHCP and loopback only. */
 char *net_gen_nft_outer(const struct net_ipsec *s);
 char *net_gen_nft_inner(const struct net_ipsec *s);
 /* A cage level's namespace: nothing in or out but lo; cages' veths

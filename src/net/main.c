@@ -217,6 +217,50 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static int write_network(const struct opts *o, const struct cfg *c, char *path, size_t n, struct cage_err *e)
+{
+	_cleanup_free_ char *network = net_gen_networkd(&c->net);
+	int r;
+
+	if (!network)
+		return -ENOMEM;
+	snprintf(path, n, "%s/10-rempart.network", o->networkd_dir);
+	r = write_text(path, network, 0644, e);
+	if (r < 0)
+		return r;
+	if (strcmp(o->networkctl, "none") != 0) {
+		char *argv[] = { (char *)o->networkctl, (char *)"reload", NULL };
+		int st = run(argv);
+
+		if (st != 0)
+			log_warn("%s reload: exit %d (is systemd-networkd running?); %s is written", o->networkctl,
+				 st, path);
+	}
+	return 0;
+}
+
+/* No ipsec.conf yet: the physical interface is configured, the outer
+ * namespace allows DHCP only, and there is no IPsec namespace (the
+ * services bound to it do not start). */
+static int apply_network_only(const struct opts *o, const struct cfg *c, struct cage_err *e)
+{
+	_cleanup_free_ char *rules = net_gen_nft_outer(NULL);
+	char path[PATH_MAX];
+	int r;
+
+	if (!rules)
+		return -ENOMEM;
+	r = apply_nft("outer namespace ruleset", rules, e);
+	if (r < 0)
+		return r;
+	r = write_network(o, c, path, sizeof(path), e);
+	if (r < 0)
+		return r;
+	log_warn("no %s/ipsec.conf: network configured, everything but DHCP dropped, no IPsec namespace",
+		 o->config_dir);
+	return 0;
+}
+
 /* Puts the tunnel interface into the namespace (entered by the caller
  * through nsfd) and returns with the current namespace unchanged. */
 static int tunnel_interface(const struct opts *o, const char *nspath, struct cage_err *e)
@@ -260,21 +304,22 @@ static int do_apply(const struct opts *o, struct cage_err *e)
 {
 	struct cfg c;
 	char path[PATH_MAX], nspath[PATH_MAX], swconf[PATH_MAX], inner[20];
-	_cleanup_free_ char *network = NULL, *swanctl = NULL, *outer_rules = NULL, *inner_rules = NULL;
+	_cleanup_free_ char *swanctl = NULL, *outer_rules = NULL, *inner_rules = NULL;
 	double t0 = now();
 	int saved = -1, r;
 
-	r = load_cfg(o, &c, true, e);
+	r = load_cfg(o, &c, false, e);
 	if (r < 0)
 		return r;
+	if (r == 1)
+		return apply_network_only(o, &c, e);
 	if (c.ipsec.virtual_ip)
 		return cage_err_set(e, -EOPNOTSUPP, "virtual_ip = yes: not yet implemented (the virtual IP would "
 				    "be set inside the namespace by charon's updown hook); use virtual_ip = no");
-	network = net_gen_networkd(&c.net);
 	swanctl = net_gen_swanctl(&c.ipsec, &c.net, c.cred_dir, o->dp, o->if_id);
 	outer_rules = net_gen_nft_outer(&c.ipsec);
 	inner_rules = net_gen_nft_inner(&c.ipsec);
-	if (!network || !swanctl || !outer_rules || !inner_rules)
+	if (!swanctl || !outer_rules || !inner_rules)
 		return -ENOMEM;
 	for (const char *const *n = (const char *const[]){ "cert.pem", "key.pem", "ca.pem", NULL }; *n; n++) {
 		snprintf(path, sizeof(path), "%s/%s", c.cred_dir, *n);
@@ -287,18 +332,9 @@ static int do_apply(const struct opts *o, struct cage_err *e)
 	r = apply_nft("outer namespace ruleset", outer_rules, e);
 	if (r < 0)
 		return r;
-	snprintf(path, sizeof(path), "%s/10-rempart.network", o->networkd_dir);
-	r = write_text(path, network, 0644, e);
+	r = write_network(o, &c, path, sizeof(path), e);
 	if (r < 0)
 		return r;
-	if (strcmp(o->networkctl, "none") != 0) {
-		char *argv[] = { (char *)o->networkctl, (char *)"reload", NULL };
-		int st = run(argv);
-
-		if (st != 0)
-			log_warn("%s reload: exit %d (is systemd-networkd running?); %s is written", o->networkctl,
-				 st, path);
-	}
 
 	/* 2. The IPsec namespace, its ruleset, its tunnel interface. */
 	r = net_ns_create(o->netns_dir, o->netns, e);

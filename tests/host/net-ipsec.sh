@@ -24,7 +24,7 @@ NETCFG=$BUILD/src/net/rempart-netcfg
 CHARON=/usr/lib/ipsec/charon
 D=$T_TMP
 P=rn$$
-GW=${P}gw WS=${P}ws IN=${P}ipsec
+GW=${P}gw WS=${P}ws IN=${P}ipsec X=${P}x LV=t$$
 PIDS=()
 
 cleanup() {
@@ -33,7 +33,7 @@ cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	sleep 0.3
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	for n in "$GW" "$WS" "$IN"; do ip netns del "$n" 2>/dev/null; done
+	for n in "$GW" "$WS" "$IN" "$X" "${X}in" "rempart-$LV"; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$D"
 }
 trap cleanup EXIT
@@ -260,4 +260,25 @@ t_exit "duplicate key refused, file and line named" 2 'ipsec.conf:5' "$NETCFG" c
 sed -i '$d' "$C/ipsec.conf"; echo "remote_tss = 10.0.0.0/8" >> "$C/ipsec.conf"
 t_exit "unknown key refused" 2 "ipsec.conf:5: unknown key 'remote_tss'" "$NETCFG" check --config-dir "$C"
 sed -i '$d' "$C/ipsec.conf"
+
+# --- a cage level's namespace: default drop, forwarding only to its tunnel --
+"$NETCFG" level-ns "$LV" --config-dir "$C" 2>"$D/err4"
+RS=$(ip netns exec "rempart-$LV" nft list ruleset 2>/dev/null)
+grep -q 'hook forward priority filter; policy drop' <<<"$RS" && grep -q 'oifname "ipsec-\*" ip daddr 10.99.0.0/24 accept' <<<"$RS" &&
+	grep -q 'hook output priority filter; policy drop' <<<"$RS" &&
+	t_ok "level-ns: /run/netns/rempart-$LV with its default-drop ruleset" ||
+	{ t_fail "level-ns"; sed 's/^/#   /' "$D/err4"; echo "$RS" | head -20 | sed 's/^/#   /'; }
+t_exit "level-ns refuses a bad level name" 2 "invalid level name" "$NETCFG" level-ns "../x" --config-dir "$C"
+
+# --- no ipsec.conf yet: DHCP only, no IPsec namespace (fail closed) ----------
+mkdir -p "$D/c2" && printf 'mode = dhcp\n' > "$D/c2/network.conf"
+ip netns add "$X"
+nsenter --net="/run/netns/$X" "$NETCFG" apply --config-dir "$D/c2" --networkd-dir "$D/nd2" --netns "${X}in" \
+	--networkctl none 2>"$D/err3"
+rc=$?
+RS=$(ip netns exec "$X" nft list ruleset 2>/dev/null)
+[ $rc = 0 ] && grep -q 'policy drop' <<<"$RS" && ! grep -q 'esp' <<<"$RS" && [ ! -e "/run/netns/${X}in" ] &&
+	grep -q "no .*ipsec.conf" "$D/err3" && grep -qx "DHCP=ipv4" "$D/nd2/10-rempart.network" &&
+	t_ok "without ipsec.conf: DHCP only, default drop, no IPsec namespace (reported)" ||
+	{ t_fail "without ipsec.conf (exit $rc)"; sed 's/^/#   /' "$D/err3"; }
 t_done

@@ -272,6 +272,12 @@ static void test_generators(void **state)
 	assert_null(strstr(t, "ct state"));
 	assert_int_equal(nft_dry_run(t), 0);
 	free(t);
+	t = net_gen_nft_outer(NULL);
+	assert_null(strstr(t, "esp"));
+	assert_null(strstr(t, "4500"));
+	assert_non_null(strstr(t, "udp sport 68 udp dport 67 accept"));
+	assert_int_equal(nft_dry_run(t), 0);
+	free(t);
 	t = net_gen_nft_inner(&s);
 	assert_non_null(strstr(t, "elements = { 10.1.0.0/16, 10.2.3.0/24 }"));
 	assert_non_null(strstr(t, "ip saddr @remote tcp dport 22 accept"));
