@@ -20,6 +20,17 @@ static char *finish(FILE *f, char **buf)
 	return *buf;
 }
 
+bool net_shell_safe(const char *s)
+{
+	if (!s || !*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '/' || *s == '.' || *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
 const char *net_inner_address(const struct net_network *n, char buf[20])
 {
 	const char *slash;
@@ -57,7 +68,7 @@ char *net_gen_networkd(const struct net_network *n)
 }
 
 char *net_gen_swanctl(const struct net_ipsec *s, const struct net_network *n, const char *cred_dir,
-		      enum net_datapath dp, uint32_t if_id)
+		      enum net_datapath dp, uint32_t if_id, const char *updown)
 {
 	char inner[20];
 	char *buf = NULL;
@@ -107,6 +118,9 @@ char *net_gen_swanctl(const struct net_ipsec *s, const struct net_network *n, co
 	      "\t\t\t\tclose_action = start\n", f);
 	if (dp == NET_DP_XFRM)
 		fprintf(f, "\t\t\t\tif_id_in = %u\n\t\t\t\tif_id_out = %u\n", if_id, if_id);
+	/* The virtual IP goes on the tunnel interface, inside the namespace. */
+	if (s->virtual_ip && updown)
+		fprintf(f, "\t\t\t\tupdown = %s\n", updown);
 	/* The private key is loaded from private/ next to this file (a link
 	 * to key.pem of cred_dir, made by rempart-netcfg). */
 	fputs("\t\t\t}\n"

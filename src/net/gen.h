@@ -5,6 +5,7 @@
  * Every function returns a malloc'd NUL-terminated string or NULL (ENOMEM). */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "netconf.h"
@@ -24,9 +25,13 @@ enum net_datapath { NET_DP_XFRM, NET_DP_TUN };
 #define NET_PORT_DNS 53
 
 char *net_gen_networkd(const struct net_network *n);
-/* cred_dir: directory holding cert.pem, key.pem, ca.pem. */
+/* cred_dir: directory holding cert.pem, key.pem, ca.pem. updown: the
+ * command charon runs when the CHILD_SA goes up or down (with a virtual
+ * IP only; NULL: none). */
 char *net_gen_swanctl(const struct net_ipsec *s, const struct net_network *n, const char *cred_dir,
-		      enum net_datapath dp, uint32_t if_id);
+		      enum net_datapath dp, uint32_t if_id, const char *updown);
+/* Safe inside charon's updown command line (run by a shell): [A-Za-z0-9/._-]. */
+bool net_shell_safe(const char *s);
 /* s NULL (no ipsec.conf yet): DHCP and loopback only. */
 char *net_gen_nft_outer(const struct net_ipsec *s);
 char *net_gen_nft_inner(const struct net_ipsec *s);

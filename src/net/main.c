@@ -38,6 +38,7 @@ static void usage(FILE *f)
 	      "  rempart-netcfg show network|swanctl|nft-outer|nft-inner|nft-level [OPTIONS]\n"
 	      "  rempart-netcfg apply [OPTIONS]\n"
 	      "  rempart-netcfg level-ns NAME [OPTIONS]\n"
+	      "  rempart-netcfg updown [OPTIONS]    (run by charon: virtual IP into the namespace)\n"
 	      "\n"
 	      "Applies network.conf and ipsec.conf of the state allow-list (docs/net.md):\n"
 	      "systemd-networkd file of the physical interface, nftables default drop in the\n"
@@ -261,6 +262,62 @@ static int apply_network_only(const struct opts *o, const struct cfg *c, struct 
 	return 0;
 }
 
+/* The command charon runs on CHILD_SA up/down: this program, with the
+ * namespace and interface of this configuration. */
+static int updown_command(const struct opts *o, char *out, size_t n, struct cage_err *e)
+{
+	char exe[PATH_MAX];
+	ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (l < 0)
+		return cage_err_set(e, -errno, "cannot read /proc/self/exe: %s", strerror(errno));
+	exe[l] = '\0';
+	if (!net_shell_safe(exe) || !net_shell_safe(o->netns_dir))
+		return cage_err_set(e, -EINVAL, "%s or %s: only A-Z a-z 0-9 / . _ - may appear in charon's updown "
+				    "command", exe, o->netns_dir);
+	if ((size_t)snprintf(out, n, "%s --netns-dir %s --netns %s --ifname %s updown", exe, o->netns_dir, o->netns,
+			     o->ifname) >= n)
+		return cage_err_set(e, -ENAMETOOLONG, "updown command too long");
+	return 0;
+}
+
+/* Run by charon's updown plugin (PLUTO_* environment): the virtual IP it
+ * obtained goes on the tunnel interface inside the namespace. */
+static int do_updown(const struct opts *o, struct cage_err *e)
+{
+	const char *verb = getenv("PLUTO_VERB"), *vip = getenv("PLUTO_MY_SOURCEIP");
+	struct net_prefix p;
+	char nspath[PATH_MAX], cidr[24];
+	int saved = -1, r;
+
+	if (!verb)
+		return cage_err_set(e, -EINVAL, "updown: PLUTO_VERB is not set (this is run by charon)");
+	if (strcmp(verb, "up-client") != 0) {
+		log_debug("updown: %s: nothing to do", verb);
+		return 0;
+	}
+	if (!vip || !*vip) {
+		log_debug("updown: no virtual IP");
+		return 0;
+	}
+	if (net_parse_ipv4(vip, &p) < 0)
+		return cage_err_set(e, -EINVAL, "updown: PLUTO_MY_SOURCEIP '%.40s' is not an IPv4 address", vip);
+	snprintf(cidr, sizeof(cidr), "%s/32", p.text);
+	snprintf(nspath, sizeof(nspath), "%s/%s", o->netns_dir, o->netns);
+	r = net_ns_enter(nspath, &saved, e);
+	if (r < 0)
+		return r;
+	/* The previous virtual IP (or static address) goes, after the new
+	 * one is there: removing the last address would flush the routes. */
+	r = cage_nl_link_up(o->ifname, cidr, e);
+	if (r == 0)
+		r = net_addr_flush(o->ifname, cidr, e);
+	if (net_ns_leave(&saved, e) < 0 || r < 0)
+		return r < 0 ? r : -EIO;
+	log_info("virtual IP %s on %s in %s", cidr, o->ifname, nspath);
+	return 0;
+}
+
 /* Puts the tunnel interface into the namespace (entered by the caller
  * through nsfd) and returns with the current namespace unchanged. */
 static int tunnel_interface(const struct opts *o, const char *nspath, struct cage_err *e)
@@ -303,7 +360,7 @@ static int tunnel_interface(const struct opts *o, const char *nspath, struct cag
 static int do_apply(const struct opts *o, struct cage_err *e)
 {
 	struct cfg c;
-	char path[PATH_MAX], nspath[PATH_MAX], swconf[PATH_MAX], inner[20];
+	char path[PATH_MAX], nspath[PATH_MAX], swconf[PATH_MAX], inner[20], updown[PATH_MAX * 2 + 64];
 	_cleanup_free_ char *swanctl = NULL, *outer_rules = NULL, *inner_rules = NULL;
 	double t0 = now();
 	int saved = -1, r;
@@ -313,10 +370,10 @@ static int do_apply(const struct opts *o, struct cage_err *e)
 		return r;
 	if (r == 1)
 		return apply_network_only(o, &c, e);
-	if (c.ipsec.virtual_ip)
-		return cage_err_set(e, -EOPNOTSUPP, "virtual_ip = yes: not yet implemented (the virtual IP would "
-				    "be set inside the namespace by charon's updown hook); use virtual_ip = no");
-	swanctl = net_gen_swanctl(&c.ipsec, &c.net, c.cred_dir, o->dp, o->if_id);
+	r = updown_command(o, updown, sizeof(updown), e);
+	if (r < 0)
+		return r;
+	swanctl = net_gen_swanctl(&c.ipsec, &c.net, c.cred_dir, o->dp, o->if_id, updown);
 	outer_rules = net_gen_nft_outer(&c.ipsec);
 	inner_rules = net_gen_nft_inner(&c.ipsec);
 	if (!swanctl || !outer_rules || !inner_rules)
@@ -355,7 +412,16 @@ static int do_apply(const struct opts *o, struct cage_err *e)
 	r = net_ns_enter(nspath, &saved, e);
 	if (r < 0)
 		return r;
-	r = cage_nl_link_up(o->ifname, net_inner_address(&c.net, inner), e);
+	/* With a virtual IP, the address comes later, from the updown hook
+	 * (one already there from it is kept). A stale address goes. */
+	{
+		const char *addr = c.ipsec.virtual_ip ? NULL : net_inner_address(&c.net, inner);
+
+		/* Add first: removing the last address flushes the routes. */
+		r = cage_nl_link_up(o->ifname, addr, e);
+		if (r == 0 && addr)
+			r = net_addr_flush(o->ifname, addr, e);
+	}
 	for (size_t i = 0; r == 0 && i < c.ipsec.n_remote_ts; i++)
 		r = cage_nl_route(c.ipsec.remote_ts[i].text, o->ifname, NULL, e);
 	if (net_ns_leave(&saved, e) < 0 || r < 0)
@@ -488,7 +554,14 @@ static int do_show(const struct opts *o, const char *what, struct cage_err *e)
 	if (strcmp(what, "network") == 0)
 		text = net_gen_networkd(&c.net);
 	else if (strcmp(what, "swanctl") == 0)
-		text = net_gen_swanctl(&c.ipsec, &c.net, c.cred_dir, o->dp, o->if_id);
+	{
+		char updown[PATH_MAX * 2 + 64];
+
+		r = updown_command(o, updown, sizeof(updown), e);
+		if (r < 0)
+			return r;
+		text = net_gen_swanctl(&c.ipsec, &c.net, c.cred_dir, o->dp, o->if_id, updown);
+	}
 	else if (strcmp(what, "nft-outer") == 0)
 		text = net_gen_nft_outer(&c.ipsec);
 	else if (strcmp(what, "nft-inner") == 0)
@@ -551,7 +624,13 @@ int main(int argc, char **argv)
 		case O_CONFIG: o.config_dir = optarg; break;
 		case O_NETWORKD: o.networkd_dir = optarg; break;
 		case O_SWCONF: o.swanctl_dir = optarg; break;
-		case O_NSDIR: o.netns_dir = optarg; break;
+		case O_NSDIR:
+			if (!net_shell_safe(optarg)) {
+				log_error("--netns-dir: only A-Z a-z 0-9 / . _ - allowed");
+				return EXIT_USAGE;
+			}
+			o.netns_dir = optarg;
+			break;
 		case O_NETNS:
 			if (!net_ifname_valid(optarg) || strchr(optarg, '/')) {
 				log_error("invalid namespace name %s", optarg);
@@ -615,6 +694,8 @@ int main(int argc, char **argv)
 		r = do_show(&o, argv[optind], &e);
 	} else if (strcmp(cmd, "apply") == 0 && optind == argc) {
 		r = do_apply(&o, &e);
+	} else if (strcmp(cmd, "updown") == 0 && optind == argc) {
+		r = do_updown(&o, &e);
 	} else if (strcmp(cmd, "level-ns") == 0 && optind + 1 == argc) {
 		r = do_level_ns(&o, argv[optind], &e);
 	} else {

@@ -2,16 +2,19 @@
 #include "nsnet.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/if_tun.h>
 #include <linux/magic.h>
 #include <net/if.h>
 #include <netlink/netlink.h>
+#include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/xfrmi.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -25,6 +28,7 @@
 
 DEFINE_POINTER_CLEANUP(struct nl_sock, nl_socket_free)
 DEFINE_POINTER_CLEANUP(struct rtnl_link, rtnl_link_put)
+DEFINE_POINTER_CLEANUP(struct nl_cache, nl_cache_free)
 
 static bool is_netns(const char *path)
 {
@@ -219,5 +223,53 @@ int net_tun_blackhole(const char *ifname, struct cage_err *e)
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETPERSIST, 1) < 0)
 		return cage_err_set(e, -errno, "cannot create the TUN black hole %s: %s", ifname, strerror(errno));
+	return 0;
+}
+
+int net_addr_flush(const char *ifname, const char *keep, struct cage_err *e)
+{
+	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+	_cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
+	unsigned ifindex = if_nametoindex(ifname);
+	struct in_addr keep_addr = { 0 };
+	unsigned keep_len = 0;
+	int r;
+
+	if (ifindex == 0)
+		return cage_err_set(e, -ENODEV, "interface %s not found", ifname);
+	if (keep) {
+		char a[16];
+		const char *slash = strchr(keep, '/');
+
+		if (!slash || (size_t)(slash - keep) >= sizeof(a))
+			return -EINVAL;
+		memcpy(a, keep, (size_t)(slash - keep));
+		a[slash - keep] = '\0';
+		if (inet_pton(AF_INET, a, &keep_addr) != 1)
+			return -EINVAL;
+		keep_len = (unsigned)atoi(slash + 1);
+	}
+	r = connect_route(&sk, e);
+	if (r < 0)
+		return r;
+	r = rtnl_addr_alloc_cache(sk, &cache);
+	if (r < 0)
+		return cage_err_set(e, nl_err(r), "cannot list addresses: %s", nl_geterror(r));
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)o;
+		struct nl_addr *local = rtnl_addr_get_local(a);
+		char buf[64];
+
+		if (rtnl_addr_get_ifindex(a) != (int)ifindex || rtnl_addr_get_family(a) != AF_INET || !local)
+			continue;
+		if (keep && nl_addr_get_len(local) == sizeof(keep_addr) &&
+		    memcmp(nl_addr_get_binary_addr(local), &keep_addr, sizeof(keep_addr)) == 0 &&
+		    (unsigned)rtnl_addr_get_prefixlen(a) == keep_len)
+			continue;
+		nl_addr2str(local, buf, sizeof(buf));
+		r = rtnl_addr_delete(sk, a, 0);
+		if (r < 0)
+			return cage_err_set(e, nl_err(r), "cannot remove %s from %s: %s", buf, ifname, nl_geterror(r));
+	}
 	return 0;
 }

@@ -27,3 +27,6 @@ int net_link_move(const char *ifname, int nsfd, struct cage_err *e);
  * device once that one is moved: the plugin insists on routing the
  * tunnel's traffic through a device of that name in its own namespace. */
 int net_tun_blackhole(const char *ifname, struct cage_err *e);
+/* Removes the IPv4 addresses of ifname (current namespace) but keep
+ * ("A.B.C.D/P" as libnl prints it, NULL: none). */
+int net_addr_flush(const char *ifname, const char *keep, struct cage_err *e);

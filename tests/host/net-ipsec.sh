@@ -72,8 +72,11 @@ charon_conf() { # charon_conf NAME INSTALL_ROUTES
 	cat > "$D/$1-strongswan.conf" <<CONF
 charon {
 	install_routes = $2
-	load = random nonce openssl kdf pem pkcs1 pkcs8 x509 revocation constraints pubkey kernel-libipsec kernel-netlink socket-default vici
-	install_virtual_ip = no
+	# kernel-libipsec routes through its device's name with the virtual IP
+	# as source: on the workstation, the black hole left in the outer
+	# namespace gets it (the image's XFRM datapath needs none of this).
+	install_virtual_ip = yes
+	load = random nonce openssl kdf pem pkcs1 pkcs8 x509 revocation constraints pubkey kernel-libipsec kernel-netlink socket-default vici attr updown
 	retransmit_tries = 3
 	retransmit_timeout = 1.0
 	plugins {
@@ -98,8 +101,12 @@ charon {
 CONF
 }
 charon_start() { # charon_start NAME NETNS
+	# /run/netns stays visible (charon's updown hook enters the ipsec
+	# namespace): moved over the private /run.
+	mkdir -p "$D/$1-netns"
 	ip netns exec "$2" env -i STRONGSWAN_CONF="$D/$1-strongswan.conf" sh -c \
-		'mount -t tmpfs -o mode=0755 tmpfs /run && exec '"$CHARON" >"$D/charon-$1.out" 2>&1 &
+		'mount --rbind /run/netns "$0" && mount -t tmpfs -o mode=0755 tmpfs /run && mkdir /run/netns &&
+		 mount --move "$0" /run/netns && exec '"$CHARON" "$D/$1-netns" >"$D/charon-$1.out" 2>&1 &
 	PIDS+=($!)
 	for _ in $(seq 100); do [ -S "$D/$1.vici" ] && return 0; sleep 0.1; done
 	return 1
@@ -260,6 +267,47 @@ t_exit "duplicate key refused, file and line named" 2 'ipsec.conf:5' "$NETCFG" c
 sed -i '$d' "$C/ipsec.conf"; echo "remote_tss = 10.0.0.0/8" >> "$C/ipsec.conf"
 t_exit "unknown key refused" 2 "ipsec.conf:5: unknown key 'remote_tss'" "$NETCFG" check --config-dir "$C"
 sed -i '$d' "$C/ipsec.conf"
+
+# --- DHCP and a virtual IP from the gateway's pool: charon's updown hook
+# (rempart-netcfg updown) puts it on the tunnel interface in the namespace --
+rm -f "$D/gw.vici"
+cat > "$GWS/swanctl.conf" <<CONF
+connections {
+	gw {
+		version = 2
+		local_addrs = 192.0.2.1
+		proposals = aes256gcm16-prfsha384-ecp384
+		pools = vip
+		local { auth = pubkey
+			certs = $D/gw.pem
+			id = gw.rempart.test }
+		remote { auth = pubkey
+			id = ws.rempart.test
+			cacerts = $D/ca.pem }
+		children { gw { local_ts = 10.99.0.0/24
+			remote_ts = dynamic
+			esp_proposals = aes256gcm16-ecp384 } }
+	}
+}
+pools { vip { addrs = 10.98.0.0/24 } }
+CONF
+C3=$D/config-vip
+cp -r "$C" "$C3"
+printf 'mode = dhcp\ninterface = %s\n' "${P}w" > "$C3/network.conf"
+echo "virtual_ip = yes" >> "$C3/ipsec.conf"
+charon_start gw "$GW" && swanctl --load-all --file "$GWS/swanctl.conf" --uri "unix://$D/gw.vici" >/dev/null 2>&1 &&
+	nsenter --net="/run/netns/$WS" "$NETCFG" apply "${NC[@]}" --config-dir "$C3" >/dev/null 2>"$D/err5" &&
+	t_ok "virtual IP: gateway with an address pool, apply with DHCP and virtual_ip = yes" ||
+	{ t_fail "virtual IP setup"; sed 's/^/#   /' "$D/err5"; }
+UP=0
+for i in $(seq 40); do
+	if [ "$(send "$IN" 443 "vip-$i")" = "vip-$i" ]; then UP=1; break; fi
+	sleep 0.2
+done
+VIP=$(ip -n "$IN" -4 -o addr show dev ipsec0 | awk '{print $4}')
+[ $UP = 1 ] && [[ "$VIP" == 10.98.0.* ]] &&
+	t_ok "virtual IP $VIP set in the ipsec namespace by the updown hook; service reached" ||
+	{ t_fail "virtual IP (address '$VIP', reached $UP)"; tail -n 8 "$D/charon-ws.log" | sed 's/^/#   /'; }
 
 # --- a cage level's namespace: default drop, forwarding only to its tunnel --
 "$NETCFG" level-ns "$LV" --config-dir "$C" 2>"$D/err4"

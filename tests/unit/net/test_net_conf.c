@@ -104,6 +104,11 @@ static void test_names(void **state)
 	assert_false(net_id_valid(big));
 	big[NET_ID_MAX] = '\0';
 	assert_true(net_id_valid(big));
+	assert_true(net_shell_safe("/usr/bin/rempart-netcfg"));
+	assert_false(net_shell_safe("/tmp/a b"));
+	assert_false(net_shell_safe("/tmp/a;b"));
+	assert_false(net_shell_safe("$(x)"));
+	assert_false(net_shell_safe(""));
 	assert_true(net_ifname_valid("enp0s31f6"));
 	assert_true(net_ifname_valid("eth0.42"));
 	assert_false(net_ifname_valid(""));
@@ -235,7 +240,7 @@ static void test_generators(void **state)
 	assert_null(strstr(t, "DHCP="));
 	free(t);
 
-	t = net_gen_swanctl(&s, &n, "/var/lib/rempart/config/ipsec", NET_DP_XFRM, 42);
+	t = net_gen_swanctl(&s, &n, "/var/lib/rempart/config/ipsec", NET_DP_XFRM, 42, "/u");
 	assert_non_null(t);
 	assert_non_null(strstr(t, "remote_addrs = 198.51.100.7\n"));
 	assert_non_null(strstr(t, "version = 2\n"));
@@ -251,15 +256,17 @@ static void test_generators(void **state)
 	assert_non_null(strstr(t, "if_id_out = 42\n"));
 	assert_non_null(strstr(t, "start_action = start\n"));
 	assert_null(strstr(t, "vips"));
+	assert_null(strstr(t, "updown"));
 	free(t);
-	t = net_gen_swanctl(&s, &n, "/c", NET_DP_TUN, 42);
+	t = net_gen_swanctl(&s, &n, "/c", NET_DP_TUN, 42, "/u");
 	assert_null(strstr(t, "if_id"));
 	free(t);
 	s.virtual_ip = true;
-	t = net_gen_swanctl(&s, &n, "/c", NET_DP_XFRM, 7);
+	t = net_gen_swanctl(&s, &n, "/c", NET_DP_XFRM, 7, "/usr/bin/rempart-netcfg --netns ipsec updown");
 	assert_non_null(strstr(t, "vips = 0.0.0.0\n"));
 	assert_non_null(strstr(t, "local_ts = dynamic\n"));
 	assert_non_null(strstr(t, "if_id_in = 7\n"));
+	assert_non_null(strstr(t, "updown = /usr/bin/rempart-netcfg --netns ipsec updown\n"));
 	free(t);
 	s.virtual_ip = false;
 
