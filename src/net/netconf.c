@@ -129,7 +129,7 @@ static int parse_common(const char *text, size_t len, const char *name, const ch
 	cage_err_set(e, -EINVAL, "%s:%u: %s: %s", name, line_of(&c, key), key, what)
 
 /* Splits v on blanks (or on commas when commas) into at most max items. */
-static int split_list(const char *v, bool commas, char items[][32], size_t max, size_t *n)
+static int split_list(const char *v, bool commas, char items[][48], size_t max, size_t *n)
 {
 	*n = 0;
 	while (*v) {
@@ -143,7 +143,7 @@ static int split_list(const char *v, bool commas, char items[][32], size_t max, 
 		if (commas) /* trim blanks around the item */
 			while (l > 0 && (v[l - 1] == ' ' || v[l - 1] == '\t'))
 				l--;
-		if (l == 0 || l >= 32 || *n == max)
+		if (l == 0 || l >= 48 || *n == max)
 			return -EINVAL;
 		memcpy(items[*n], v, l);
 		items[*n][l] = '\0';
@@ -216,7 +216,7 @@ int net_network_parse(const char *text, size_t len, const char *name, struct net
 	}
 	v = conf_get(&c, "dns");
 	if (v) {
-		char items[NET_MAX_DNS][32];
+		char items[NET_MAX_DNS][48];
 
 		if (split_list(v, false, items, NET_MAX_DNS, &out->n_dns) < 0)
 			return BAD("dns", "expected 1 to 4 IPv4 addresses separated by blanks");
@@ -233,7 +233,7 @@ int net_ipsec_parse(const char *text, size_t len, const char *name, struct net_i
 	static const char *const allowed[] = { "gateway", "remote_id", "local_id", "remote_ts", "virtual_ip",
 					       NULL };
 	_cleanup_(conf_free) struct conf c = { 0 };
-	char items[NET_MAX_TS][32];
+	char items[NET_MAX_TS][48];
 	const char *v;
 	int r;
 
@@ -257,10 +257,15 @@ int net_ipsec_parse(const char *text, size_t len, const char *name, struct net_i
 		snprintf(out->local_id, sizeof(out->local_id), "%s", v);
 	}
 	if (split_list(conf_get(&c, "remote_ts"), true, items, NET_MAX_TS, &out->n_remote_ts) < 0)
-		return BAD("remote_ts", "expected 1 to 8 prefixes A.B.C.D/P separated by commas");
-	for (size_t i = 0; i < out->n_remote_ts; i++)
+		return BAD("remote_ts", "expected 1 to 16 prefixes A.B.C.D/P separated by commas");
+	for (size_t i = 0; i < out->n_remote_ts; i++) {
+		/* The tunnel carries IPv4 only (its inner address is IPv4). */
+		if (strchr(items[i], ':'))
+			return BAD("remote_ts", "IPv6 traffic selectors are not supported (the tunnel's inner "
+						"address is IPv4); use IPv4 prefixes");
 		if (net_parse_cidr(items[i], true, &out->remote_ts[i]) < 0)
 			return BAD("remote_ts", "expected network prefixes A.B.C.D/P (no host bits set)");
+	}
 	v = conf_get(&c, "virtual_ip");
 	if (v) {
 		if (strcmp(v, "yes") == 0)

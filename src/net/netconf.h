@@ -13,7 +13,7 @@
 #include "error.h"
 
 #define NET_MAX_DNS 4
-#define NET_MAX_TS 8
+#define NET_MAX_TS 16
 #define NET_ID_MAX 255
 
 enum net_mode { NET_MODE_DHCP, NET_MODE_STATIC };

@@ -196,11 +196,24 @@ static void test_ipsec_errors(void **state)
 	ipsec_fail("gateway = 1.2.3.4\nremote_id = gw\nlocal_id = a{b\nremote_ts = 10.0.0.0/8\n", "ipsec.conf:3: local_id");
 	ipsec_fail("gateway = 1.2.3.4\nremote_id = gw\nremote_ts = 10.0.0.1/8\n",
 		   "ipsec.conf:3: remote_ts: expected network prefixes");
-	ipsec_fail("gateway = 1.2.3.4\nremote_id = gw\nremote_ts = 10.0.0.0/8,\n", "ipsec.conf:3: remote_ts: expected 1 to 8");
+	ipsec_fail("gateway = 1.2.3.4\nremote_id = gw\nremote_ts = 10.0.0.0/8,\n", "ipsec.conf:3: remote_ts: expected 1 to 16");
+	ipsec_fail("gateway = 1.2.3.4\nremote_id = gw\nremote_ts = 10.0.0.0/8, 2001:db8::/32\n",
+		   "ipsec.conf:3: remote_ts: IPv6 traffic selectors are not supported");
 	ipsec_fail("gateway = 1.2.3.4\nremote_id = gw\nremote_ts = 10.0.0.0/8,,10.1.0.0/16\n", "remote_ts: expected");
 	ipsec_fail("gateway = 1.2.3.4\nremote_id = gw\nremote_ts = 10.0.0.0/8 10.1.0.0/16\n", "remote_ts: expected");
 	ipsec_fail("gateway = 1.2.3.4\nremote_id = gw\nremote_ts = 1.0.0.0/8,2.0.0.0/8,3.0.0.0/8,4.0.0.0/8,"
-		   "5.0.0.0/8,6.0.0.0/8,7.0.0.0/8,8.0.0.0/8,9.0.0.0/8\n", "remote_ts: expected 1 to 8");
+		   "5.0.0.0/8,6.0.0.0/8,7.0.0.0/8,8.0.0.0/8,9.0.0.0/8,10.0.0.0/8,11.0.0.0/8,12.0.0.0/8,13.0.0.0/8,"
+		   "14.0.0.0/8,15.0.0.0/8,16.0.0.0/8,17.0.0.0/8\n", "remote_ts: expected 1 to 16");
+	{
+		struct net_ipsec s16;
+		struct cage_err e16 = { { 0 } };
+
+		assert_int_equal(ipsec_parse("gateway = 1.2.3.4\nremote_id = gw\nremote_ts = 1.0.0.0/8,2.0.0.0/8,"
+					     "3.0.0.0/8,4.0.0.0/8,5.0.0.0/8,6.0.0.0/8,7.0.0.0/8,8.0.0.0/8,9.0.0.0/8,"
+					     "10.0.0.0/8,11.0.0.0/8,12.0.0.0/8,13.0.0.0/8,14.0.0.0/8,15.0.0.0/8,"
+					     "16.0.0.0/8\n", &s16, &e16), 0);
+		assert_int_equal(s16.n_remote_ts, 16);
+	}
 	ipsec_fail("gateway = 1.2.3.4\nremote_id = gw\nremote_ts = 10.0.0.0/8\nvirtual_ip = true\n",
 		   "ipsec.conf:4: virtual_ip: expected yes or no");
 	ipsec_fail("gateway = 1.2.3.4\nremote_id = gw\nremote_ts = 10.0.0.0/8\nproposals = aes128\n",
