@@ -200,8 +200,8 @@ int net_network_parse(const char *text, size_t len, const char *name, struct net
 	v = conf_get(&c, "address");
 	if (!v)
 		return cage_err_set(e, -EINVAL, "%s: mode = static needs 'address = A.B.C.D/P'", name);
-	if (net_parse_cidr(v, false, &out->address) < 0 || out->address.len == 0 || out->address.len > 30)
-		return BAD("address", "expected A.B.C.D/P with P from 1 to 30");
+	if (net_parse_cidr(v, false, &out->address) < 0 || out->address.len == 0 || out->address.len > 31)
+		return BAD("address", "expected A.B.C.D/P with P from 1 to 31");
 	v = conf_get(&c, "gateway");
 	if (!v)
 		return cage_err_set(e, -EINVAL, "%s: mode = static needs 'gateway = A.B.C.D'", name);

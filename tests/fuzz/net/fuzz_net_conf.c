@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (strnlen(e.msg, sizeof(e.msg)) == sizeof(e.msg))
 		__builtin_trap();
 	if (net_ok) {
-		if (n.mode == NET_MODE_STATIC && (n.address.len == 0 || n.address.len > 30 || n.n_dns > NET_MAX_DNS))
+		if (n.mode == NET_MODE_STATIC && (n.address.len == 0 || n.address.len > 31 || n.n_dns > NET_MAX_DNS))
 			__builtin_trap();
 		check_text(net_gen_networkd(&n));
 	}

@@ -149,7 +149,13 @@ static void test_network_errors(void **state)
 	net_fail("mode = static\ngateway = 10.0.0.1\n", "needs 'address");
 	net_fail("mode = static\naddress = 10.0.0.2/24\n", "needs 'gateway");
 	net_fail("mode = static\naddress = 10.0.0.2\ngateway = 10.0.0.1\n", "network.conf:2: address: expected A.B.C.D/P");
-	net_fail("mode = static\naddress = 10.0.0.2/31\ngateway = 10.0.0.3\n", "address: expected A.B.C.D/P");
+	net_fail("mode = static\naddress = 10.0.0.2/32\ngateway = 10.0.0.3\n", "address: expected A.B.C.D/P");
+	{
+		struct net_network n31;
+		struct cage_err e31 = { { 0 } };
+
+		assert_int_equal(net_parse("mode = static\naddress = 10.0.0.2/31\ngateway = 10.0.0.3\n", &n31, &e31), 0);
+	}
 	net_fail("mode = static\naddress = 10.0.0.2/0\ngateway = 10.0.0.1\n", "address: expected A.B.C.D/P");
 	net_fail("mode = static\naddress = 10.0.0.2/24\ngateway = 10.0.1.1\n",
 		 "network.conf:3: gateway: not another address of the static address's subnet");
