@@ -108,6 +108,9 @@ static int load_cfg(const struct opts *o, struct cfg *c, bool need_ipsec, struct
 	if (!c->ipsec.virtual_ip && c->net.mode != NET_MODE_STATIC)
 		return cage_err_set(e, -EINVAL, "%s: virtual_ip = no needs mode = static in network.conf (the "
 				    "tunnel's inner address is the static address)", path);
+	for (size_t i = 0; i < c->ipsec.n_remote_ts6; i++)
+		log_warn("%s: remote_ts %s ignored: the tunnel carries IPv4 only (IPv6 is dropped everywhere)", path,
+			 c->ipsec.remote_ts6[i]);
 	if ((size_t)snprintf(c->cred_dir, sizeof(c->cred_dir), "%s/ipsec", o->config_dir) >= sizeof(c->cred_dir))
 		return cage_err_set(e, -EINVAL, "--config-dir: path too long");
 	return 0;

@@ -63,6 +63,39 @@ int net_parse_cidr(const char *s, bool host_bits_zero, struct net_prefix *out)
 	return 0;
 }
 
+int net_parse_cidr6(const char *s, char out[44])
+{
+	struct in6_addr a;
+	char buf[INET6_ADDRSTRLEN];
+	const char *slash = s ? strchr(s, '/') : NULL;
+	unsigned len = 0;
+	size_t n;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(buf))
+		return -EINVAL;
+	n = (size_t)(slash - s);
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET6, buf, &a) != 1)
+		return -EINVAL;
+	slash++;
+	if (!slash[0] || strlen(slash) > 3 || (slash[0] == '0' && slash[1]))
+		return -EINVAL;
+	for (const char *p = slash; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		len = len * 10 + (unsigned)(*p - '0');
+	}
+	if (len > 128)
+		return -EINVAL;
+	for (unsigned bit = len; bit < 128; bit++)
+		if (a.s6_addr[bit / 8] & (0x80 >> (bit % 8)))
+			return -EINVAL;
+	inet_ntop(AF_INET6, &a, buf, sizeof(buf));
+	snprintf(out, 44, "%.39s/%u", buf, len);
+	return 0;
+}
+
 bool net_id_valid(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
@@ -257,14 +290,23 @@ int net_ipsec_parse(const char *text, size_t len, const char *name, struct net_i
 		snprintf(out->local_id, sizeof(out->local_id), "%s", v);
 	}
 	if (split_list(conf_get(&c, "remote_ts"), true, items, NET_MAX_TS, &out->n_remote_ts) < 0)
-		return BAD("remote_ts", "expected 1 to 16 prefixes A.B.C.D/P separated by commas");
-	for (size_t i = 0; i < out->n_remote_ts; i++) {
+		return BAD("remote_ts", "expected 1 to 16 prefixes separated by commas");
+	{
+		size_t n = out->n_remote_ts;
+
+		out->n_remote_ts = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (strchr(items[i], ':')) {
+				if (net_parse_cidr6(items[i], out->remote_ts6[out->n_remote_ts6]) < 0)
+					return BAD("remote_ts", "expected network prefixes (no host bits set)");
+				out->n_remote_ts6++;
+			} else if (net_parse_cidr(items[i], true, &out->remote_ts[out->n_remote_ts++]) < 0) {
+				return BAD("remote_ts", "expected network prefixes A.B.C.D/P (no host bits set)");
+			}
+		}
 		/* The tunnel carries IPv4 only (its inner address is IPv4). */
-		if (strchr(items[i], ':'))
-			return BAD("remote_ts", "IPv6 traffic selectors are not supported (the tunnel's inner "
-						"address is IPv4); use IPv4 prefixes");
-		if (net_parse_cidr(items[i], true, &out->remote_ts[i]) < 0)
-			return BAD("remote_ts", "expected network prefixes A.B.C.D/P (no host bits set)");
+		if (out->n_remote_ts == 0)
+			return BAD("remote_ts", "no IPv4 prefix: the tunnel carries IPv4 only");
 	}
 	v = conf_get(&c, "virtual_ip");
 	if (v) {

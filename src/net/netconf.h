@@ -38,8 +38,12 @@ struct net_ipsec {
 	struct net_prefix gateway; /* IKE peer */
 	char remote_id[NET_ID_MAX + 1];
 	char local_id[NET_ID_MAX + 1]; /* empty: the certificate's subject */
-	struct net_prefix remote_ts[NET_MAX_TS];
+	struct net_prefix remote_ts[NET_MAX_TS]; /* IPv4: what the tunnel carries */
 	size_t n_remote_ts;
+	/* IPv6 prefixes rempart-admind accepts: validated, kept, not used
+	 * (the tunnel's inner address is IPv4; IPv6 is dropped everywhere). */
+	char remote_ts6[NET_MAX_TS][44];
+	size_t n_remote_ts6;
 	bool virtual_ip;
 };
 
@@ -56,6 +60,8 @@ int net_ipsec_load(const char *path, struct net_ipsec *out, struct cage_err *e);
 int net_parse_ipv4(const char *s, struct net_prefix *out);
 /* "A.B.C.D/P"; host_bits_zero: a network prefix (no bits beyond P). */
 int net_parse_cidr(const char *s, bool host_bits_zero, struct net_prefix *out);
+/* "X:Y::/P", P 0..128, no host bits set. */
+int net_parse_cidr6(const char *s, char out[44]);
 /* IKE identities: 1..255 of [A-Za-z0-9 .,=@:_+/-], not starting or ending with a space. */
 bool net_id_valid(const char *s);
 /* Interface names: 1..15 of [A-Za-z0-9_.-], not "." or "..". */

@@ -189,6 +189,21 @@ static void test_ipsec_ok(void **state)
 				     &s, &e), 0);
 	assert_true(s.virtual_ip);
 	assert_string_equal(s.local_id, "");
+	/* As rempart-admind writes it: IPv6 prefixes kept aside, not used. */
+	assert_int_equal(ipsec_parse("gateway = 192.0.2.1\nremote_id = gw.test\nremote_ts = 10.0.0.0/8,fd00::/8\n",
+				     &s, &e), 0);
+	assert_int_equal(s.n_remote_ts, 1);
+	assert_int_equal(s.n_remote_ts6, 1);
+	assert_string_equal(s.remote_ts6[0], "fd00::/8");
+	{
+		char *t = net_gen_nft_inner(&s);
+
+		assert_null(strstr(t, "fd00"));
+		free(t);
+		t = net_gen_swanctl(&s, NULL, "/c", NET_DP_XFRM, 42, NULL);
+		assert_non_null(strstr(t, "remote_ts = 10.0.0.0/8\n"));
+		free(t);
+	}
 }
 
 static void test_ipsec_errors(void **state)
@@ -203,8 +218,12 @@ static void test_ipsec_errors(void **state)
 	ipsec_fail("gateway = 1.2.3.4\nremote_id = gw\nremote_ts = 10.0.0.1/8\n",
 		   "ipsec.conf:3: remote_ts: expected network prefixes");
 	ipsec_fail("gateway = 1.2.3.4\nremote_id = gw\nremote_ts = 10.0.0.0/8,\n", "ipsec.conf:3: remote_ts: expected 1 to 16");
-	ipsec_fail("gateway = 1.2.3.4\nremote_id = gw\nremote_ts = 10.0.0.0/8, 2001:db8::/32\n",
-		   "ipsec.conf:3: remote_ts: IPv6 traffic selectors are not supported");
+	ipsec_fail("gateway = 1.2.3.4\nremote_id = gw\nremote_ts = fd00::/8\n",
+		   "ipsec.conf:3: remote_ts: no IPv4 prefix: the tunnel carries IPv4 only");
+	ipsec_fail("gateway = 1.2.3.4\nremote_id = gw\nremote_ts = 10.0.0.0/8,fd00::1/8\n",
+		   "ipsec.conf:3: remote_ts: expected network prefixes");
+	ipsec_fail("gateway = 1.2.3.4\nremote_id = gw\nremote_ts = 10.0.0.0/8,fd00::/129\n", "remote_ts: expected");
+	ipsec_fail("gateway = 1.2.3.4\nremote_id = gw\nremote_ts = 10.0.0.0/8,fd00:::/8\n", "remote_ts: expected");
 	ipsec_fail("gateway = 1.2.3.4\nremote_id = gw\nremote_ts = 10.0.0.0/8,,10.1.0.0/16\n", "remote_ts: expected");
 	ipsec_fail("gateway = 1.2.3.4\nremote_id = gw\nremote_ts = 10.0.0.0/8 10.1.0.0/16\n", "remote_ts: expected");
 	ipsec_fail("gateway = 1.2.3.4\nremote_id = gw\nremote_ts = 1.0.0.0/8,2.0.0.0/8,3.0.0.0/8,4.0.0.0/8,"
