@@ -267,6 +267,10 @@ t_exit "duplicate key refused, file and line named" 2 'ipsec.conf:5' "$NETCFG" c
 sed -i '$d' "$C/ipsec.conf"; echo "remote_tss = 10.0.0.0/8" >> "$C/ipsec.conf"
 t_exit "unknown key refused" 2 "ipsec.conf:5: unknown key 'remote_tss'" "$NETCFG" check --config-dir "$C"
 sed -i '$d' "$C/ipsec.conf"
+sed -i 's|^remote_ts = .*|remote_ts = 10.99.0.0/24,fd00::/8|' "$C/ipsec.conf"
+t_exit "an IPv6 prefix (as rempart-admind accepts) is ignored with a warning" 0 'remote_ts fd00::/8 ignored' \
+	"$NETCFG" check --config-dir "$C"
+sed -i 's|^remote_ts = .*|remote_ts = 10.99.0.0/24|' "$C/ipsec.conf"
 
 # --- DHCP and a virtual IP from the gateway's pool: charon's updown hook
 # (rempart-netcfg updown) puts it on the tunnel interface in the namespace --
