@@ -84,13 +84,28 @@ struct opts {
 	uint64_t wait;
 };
 
+/* Set when the failure is the configuration's or the caller's (exit 2),
+ * not the system's while applying it (exit 1). */
+static bool invalid_input;
+
 struct cfg {
 	struct net_network net;
 	struct net_ipsec ipsec;
 	char cred_dir[PATH_MAX - 64];
 };
 
+static int load_cfg_inner(const struct opts *o, struct cfg *c, bool need_ipsec, struct cage_err *e);
+
 static int load_cfg(const struct opts *o, struct cfg *c, bool need_ipsec, struct cage_err *e)
+{
+	int r = load_cfg_inner(o, c, need_ipsec, e);
+
+	if (r == -EINVAL)
+		invalid_input = true;
+	return r;
+}
+
+static int load_cfg_inner(const struct opts *o, struct cfg *c, bool need_ipsec, struct cage_err *e)
 {
 	char path[PATH_MAX];
 	int r;
@@ -293,8 +308,10 @@ static int do_updown(const struct opts *o, struct cage_err *e)
 	char nspath[PATH_MAX], cidr[24];
 	int saved = -1, r;
 
-	if (!verb)
-		return cage_err_set(e, -EINVAL, "updown: PLUTO_VERB is not set (this is run by charon)");
+	if (!verb) {
+		invalid_input = true;
+		return cage_err_set(e, -EINVAL, "PLUTO_VERB is not set (this is run by charon)");
+	}
 	if (strcmp(verb, "up-client") != 0) {
 		log_debug("updown: %s: nothing to do", verb);
 		return 0;
@@ -304,7 +321,7 @@ static int do_updown(const struct opts *o, struct cage_err *e)
 		return 0;
 	}
 	if (net_parse_ipv4(vip, &p) < 0)
-		return cage_err_set(e, -EINVAL, "updown: PLUTO_MY_SOURCEIP '%.40s' is not an IPv4 address", vip);
+		return cage_err_set(e, -EINVAL, "PLUTO_MY_SOURCEIP '%.40s' is not an IPv4 address", vip);
 	snprintf(cidr, sizeof(cidr), "%s/32", p.text);
 	snprintf(nspath, sizeof(nspath), "%s/%s", o->netns_dir, o->netns);
 	r = net_ns_enter(nspath, &saved, e);
@@ -383,9 +400,11 @@ static int do_apply(const struct opts *o, struct cage_err *e)
 		return -ENOMEM;
 	for (const char *const *n = (const char *const[]){ "cert.pem", "key.pem", "ca.pem", NULL }; *n; n++) {
 		snprintf(path, sizeof(path), "%s/%s", c.cred_dir, *n);
-		if (access(path, R_OK) < 0)
+		if (access(path, R_OK) < 0) {
+			invalid_input = true;
 			return cage_err_set(e, -EINVAL, "IPsec credential %s: %s (the administrator sets it with "
 					    "the IPsec credentials)", path, strerror(errno));
+		}
 	}
 
 	/* 1. Outer namespace first: default drop before anything else. */
@@ -490,8 +509,10 @@ static int do_level_ns(const struct opts *o, const char *level, struct cage_err 
 	bool have_ipsec;
 	int saved = -1, r;
 
-	if (!level_name_valid(level))
+	if (!level_name_valid(level)) {
+		invalid_input = true;
 		return cage_err_set(e, -EINVAL, "invalid level name '%s' (1-8 of a-z 0-9)", level);
+	}
 	r = load_cfg(o, &c, o->if_id_set, e);
 	if (r < 0)
 		return r;
@@ -571,8 +592,10 @@ static int do_show(const struct opts *o, const char *what, struct cage_err *e)
 		text = net_gen_nft_inner(&c.ipsec);
 	else if (strcmp(what, "nft-level") == 0)
 		text = net_gen_nft_level(r == 0 ? &c.ipsec : NULL);
-	else
+	else {
+		invalid_input = true;
 		return cage_err_set(e, -EINVAL, "show: unknown item '%s'", what);
+	}
 	if (!text)
 		return -ENOMEM;
 	fputs(text, stdout);
@@ -707,7 +730,7 @@ int main(int argc, char **argv)
 	}
 	if (r < 0) {
 		log_error("%s: %s", cmd, e.msg[0] ? e.msg : strerror(-r));
-		return r == -EINVAL || r == -EOPNOTSUPP ? EXIT_USAGE : EXIT_FAILED;
+		return invalid_input ? EXIT_USAGE : EXIT_FAILED;
 	}
 	return EXIT_OK;
 }

@@ -24,7 +24,7 @@ NETCFG=$BUILD/src/net/rempart-netcfg
 CHARON=/usr/lib/ipsec/charon
 D=$T_TMP
 P=rn$$
-GW=${P}gw WS=${P}ws IN=${P}ipsec X=${P}x LV=t$$
+GW=${P}gw WS=${P}ws IN=${P}ipsec X=${P}x XF=${P}xf LV=t$$
 PIDS=()
 
 cleanup() {
@@ -33,7 +33,7 @@ cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	sleep 0.3
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	for n in "$GW" "$WS" "$IN" "$X" "${X}in" "rempart-$LV"; do ip netns del "$n" 2>/dev/null; done
+	for n in "$GW" "$WS" "$IN" "$X" "${X}in" "$XF" "${XF}in" "rempart-$LV"; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$D"
 }
 trap cleanup EXIT
@@ -321,6 +321,26 @@ grep -q 'hook forward priority filter; policy drop' <<<"$RS" && grep -q 'oifname
 	t_ok "level-ns: /run/netns/rempart-$LV with its default-drop ruleset" ||
 	{ t_fail "level-ns"; sed 's/^/#   /' "$D/err4"; echo "$RS" | head -20 | sed 's/^/#   /'; }
 t_exit "level-ns refuses a bad level name" 2 "invalid level name" "$NETCFG" level-ns "../x" --config-dir "$C"
+
+# --- the XFRM datapath (the image's): an XFRM interface with if_id 42 moved
+# into the namespace where the kernel has them; a clear refusal, nothing
+# left behind, where it does not (this development machine's kernel) ------
+ip netns add "$XF"
+nsenter --net="/run/netns/$XF" "$NETCFG" apply --config-dir "$C" --networkd-dir "$D/nd3" --swanctl-dir "$D/sw3" \
+	--netns "${XF}in" --networkctl none --no-load >/dev/null 2>"$D/err6"
+rc=$?
+if ip -n "$XF" link add xprobe type xfrm if_id 9 2>/dev/null; then
+	ip -n "$XF" link del xprobe
+	[ $rc = 0 ] && grep -q 'xfrm if_id 0x2a' <<<"$(ip -n "${XF}in" -d link show ipsec0 2>/dev/null)" &&
+		! ip -n "$XF" link show ipsec0 >/dev/null 2>&1 &&
+		t_ok "XFRM datapath: ipsec0 (if_id 42) in the ipsec namespace only" ||
+		{ t_fail "XFRM datapath (exit $rc)"; sed 's/^/#   /' "$D/err6"; }
+else
+	[ $rc = 1 ] && grep -q "CONFIG_XFRM_INTERFACE" "$D/err6" && ! ip -n "$XF" link show ipsec0 >/dev/null 2>&1 &&
+		grep -q 'policy drop' <<<"$(ip netns exec "$XF" nft list chain inet rempart output 2>/dev/null)" &&
+		t_ok "XFRM datapath on a kernel without XFRM interfaces: refused with the reason, outer drop in place" ||
+		{ t_fail "XFRM datapath refusal (exit $rc)"; sed 's/^/#   /' "$D/err6"; }
+fi
 
 # --- no ipsec.conf yet: DHCP only, no IPsec namespace (fail closed) ----------
 mkdir -p "$D/c2" && printf 'mode = dhcp\n' > "$D/c2/network.conf"
