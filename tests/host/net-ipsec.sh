@@ -313,6 +313,9 @@ VIP=$(ip -n "$IN" -4 -o addr show dev ipsec0 | awk '{print $4}')
 	t_ok "virtual IP $VIP set in the ipsec namespace by the updown hook; service reached" ||
 	{ t_fail "virtual IP (address '$VIP', reached $UP)"; tail -n 8 "$D/charon-ws.log" | sed 's/^/#   /'; }
 
+t_exit "updown refuses a malformed virtual IP from its environment" 1 "is not an IPv4 address" \
+	env PLUTO_VERB=up-client "PLUTO_MY_SOURCEIP=10.98.0.7;reboot" "$NETCFG" --netns "$IN" updown
+
 # --- a cage level's namespace: default drop, forwarding only to its tunnel --
 "$NETCFG" level-ns "$LV" --config-dir "$C" 2>"$D/err4"
 RS=$(ip netns exec "rempart-$LV" nft list ruleset 2>/dev/null)
