@@ -42,6 +42,7 @@ static int nl_to_errno(int nlerr)
 	}
 }
 
+/* Brings ifname up, first adding cidr (may be NULL) to it. */
 static int link_up_addr(struct nl_sock *sk, const char *ifname, const char *cidr, struct cage_err *e)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
@@ -53,19 +54,25 @@ static int link_up_addr(struct nl_sock *sk, const char *ifname, const char *cidr
 	r = rtnl_link_get_kernel(sk, 0, ifname, &link);
 	if (r < 0)
 		return cage_err_set(e, nl_to_errno(r), "interface %s not found: %s", ifname, nl_geterror(r));
-	r = nl_addr_parse(cidr, AF_INET, &local);
-	if (r < 0)
-		return cage_err_set(e, -EINVAL, "bad address %s", cidr);
-	addr = rtnl_addr_alloc();
+	if (cidr) {
+		r = nl_addr_parse(cidr, AF_INET, &local);
+		if (r < 0)
+			return cage_err_set(e, -EINVAL, "bad address %s", cidr);
+		addr = rtnl_addr_alloc();
+		if (!addr)
+			return -ENOMEM;
+		rtnl_addr_set_ifindex(addr, rtnl_link_get_ifindex(link));
+		r = rtnl_addr_set_local(addr, local);
+		if (r >= 0)
+			r = rtnl_addr_add(sk, addr, 0);
+		/* Already there (re-applied configuration): fine. */
+		if (r < 0 && r != -NLE_EXIST)
+			return cage_err_set(e, nl_to_errno(r), "cannot add %s to %s: %s", cidr, ifname,
+					    nl_geterror(r));
+	}
 	change = rtnl_link_alloc();
-	if (!addr || !change)
+	if (!change)
 		return -ENOMEM;
-	rtnl_addr_set_ifindex(addr, rtnl_link_get_ifindex(link));
-	r = rtnl_addr_set_local(addr, local);
-	if (r >= 0)
-		r = rtnl_addr_add(sk, addr, 0);
-	if (r < 0)
-		return cage_err_set(e, nl_to_errno(r), "cannot add %s to %s: %s", cidr, ifname, nl_geterror(r));
 	rtnl_link_set_flags(change, IFF_UP);
 	r = rtnl_link_change(sk, link, change, 0);
 	if (r < 0)
@@ -73,7 +80,9 @@ static int link_up_addr(struct nl_sock *sk, const char *ifname, const char *cidr
 	return 0;
 }
 
-static int default_route(struct nl_sock *sk, const char *ifname, const char *gw, struct cage_err *e)
+/* Route to dst_cidr through ifname, via gw (may be NULL: on-link). */
+static int route_add(struct nl_sock *sk, const char *dst_cidr, const char *ifname, const char *gw,
+		     struct cage_err *e)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
 	_cleanup_(rtnl_route_putp) struct rtnl_route *route = NULL;
@@ -84,8 +93,8 @@ static int default_route(struct nl_sock *sk, const char *ifname, const char *gw,
 	r = rtnl_link_get_kernel(sk, 0, ifname, &link);
 	if (r < 0)
 		return cage_err_set(e, nl_to_errno(r), "interface %s not found", ifname);
-	if (nl_addr_parse("0.0.0.0/0", AF_INET, &dst) < 0 || nl_addr_parse(gw, AF_INET, &via) < 0)
-		return -EINVAL;
+	if (nl_addr_parse(dst_cidr, AF_INET, &dst) < 0 || (gw && nl_addr_parse(gw, AF_INET, &via) < 0))
+		return cage_err_set(e, -EINVAL, "bad route %s via %s", dst_cidr, gw ? gw : "(link)");
 	route = rtnl_route_alloc();
 	nh = rtnl_route_nh_alloc();
 	if (!route || !nh) {
@@ -95,13 +104,49 @@ static int default_route(struct nl_sock *sk, const char *ifname, const char *gw,
 	}
 	rtnl_route_set_family(route, AF_INET);
 	rtnl_route_set_dst(route, dst);
+	if (!gw)
+		rtnl_route_set_scope(route, RT_SCOPE_LINK);
 	rtnl_route_nh_set_ifindex(nh, rtnl_link_get_ifindex(link));
-	rtnl_route_nh_set_gateway(nh, via);
+	if (via)
+		rtnl_route_nh_set_gateway(nh, via);
 	rtnl_route_add_nexthop(route, nh);
-	r = rtnl_route_add(sk, route, NLM_F_CREATE);
+	r = rtnl_route_add(sk, route, NLM_F_CREATE | NLM_F_REPLACE);
 	if (r < 0)
-		return cage_err_set(e, nl_to_errno(r), "cannot add a default route via %s: %s", gw, nl_geterror(r));
+		return cage_err_set(e, nl_to_errno(r), "cannot add a route to %s via %s: %s", dst_cidr,
+				    gw ? gw : ifname, nl_geterror(r));
 	return 0;
+}
+
+static int route_socket(struct nl_sock **out, struct cage_err *e)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int r;
+
+	if (!sk)
+		return -ENOMEM;
+	r = nl_connect(sk, NETLINK_ROUTE);
+	if (r < 0) {
+		nl_socket_free(sk);
+		return cage_err_set(e, nl_to_errno(r), "netlink: %s", nl_geterror(r));
+	}
+	*out = sk;
+	return 0;
+}
+
+int cage_nl_link_up(const char *ifname, const char *cidr, struct cage_err *e)
+{
+	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+	int r = route_socket(&sk, e);
+
+	return r < 0 ? r : link_up_addr(sk, ifname, cidr, e);
+}
+
+int cage_nl_route(const char *dst_cidr, const char *ifname, const char *gw, struct cage_err *e)
+{
+	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+	int r = route_socket(&sk, e);
+
+	return r < 0 ? r : route_add(sk, dst_cidr, ifname, gw, e);
 }
 
 int cage_nl_apply_nft(const char *rules, struct cage_err *e)
@@ -115,7 +160,7 @@ int cage_nl_apply_nft(const char *rules, struct cage_err *e)
 		return -ENOMEM;
 	if (nft_run_cmd_from_buffer(nft, rules) != 0) {
 		msg = nft_ctx_get_error_buffer(nft);
-		return cage_err_set(e, -EINVAL, "nftables refused the profile's rules: %.200s",
+		return cage_err_set(e, -EINVAL, "nftables refused the rules: %.200s",
 				    msg ? msg : "(no message)");
 	}
 	return 0;
@@ -123,19 +168,17 @@ int cage_nl_apply_nft(const char *rules, struct cage_err *e)
 
 int cage_nl_inside(const char *addr, const char *gateway, struct cage_err *e)
 {
-	_cleanup_(nl_socket_freep) struct nl_sock *sk = nl_socket_alloc();
+	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
 	int r;
 
-	if (!sk)
-		return -ENOMEM;
-	r = nl_connect(sk, NETLINK_ROUTE);
+	r = route_socket(&sk, e);
 	if (r < 0)
-		return cage_err_set(e, nl_to_errno(r), "netlink: %s", nl_geterror(r));
+		return r;
 	r = link_up_addr(sk, "eth0", addr, e);
 	if (r < 0)
 		return r;
 	if (gateway)
-		return default_route(sk, "eth0", gateway, e);
+		return route_add(sk, "0.0.0.0/0", "eth0", gateway, e);
 	return 0;
 }
 

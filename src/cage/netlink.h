@@ -13,3 +13,9 @@ int cage_nl_veth(const char *level, pid_t cage_pid, const char *peer_cidr, struc
 int cage_nl_inside(const char *addr, const char *gateway, struct cage_err *e);
 /* Applies an nftables ruleset (text) in the current network namespace. */
 int cage_nl_apply_nft(const char *rules, struct cage_err *e);
+/* Generic helpers, also used by rempart-netcfg (src/net), all in the
+ * current network namespace. ifname up, after adding cidr (NULL: none; an
+ * address already present is not an error). */
+int cage_nl_link_up(const char *ifname, const char *cidr, struct cage_err *e);
+/* Route (created or replaced) to dst_cidr through ifname via gw (NULL: on-link). */
+int cage_nl_route(const char *dst_cidr, const char *ifname, const char *gw, struct cage_err *e);

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Text generated from the parsed configuration (docs/net.md): the
+ * systemd-networkd unit of the physical interface, swanctl.conf, and the
+ * nftables rulesets of the outer, the ipsec and a level's namespaces.
+ * Every function returns a malloc'd NUL-terminated string or NULL (ENOMEM). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "netconf.h"
+
+/* How ESP packets reach the ipsec namespace: an XFRM interface (kernel
+ * ESP, the image) or the TUN device of strongSwan's kernel-libipsec
+ * (userspace ESP, for kernels without XFRM interfaces). */
+enum net_datapath { NET_DP_XFRM, NET_DP_TUN };
+
+#define NET_IF_ID_DEFAULT 42
+
+/* Ports allowed in the ipsec namespace. */
+#define NET_PORT_SSH 22
+#define NET_PORT_HTTPS 443
+#define NET_PORT_SYSLOG_TLS 6514
+#define NET_PORT_NTP 123
+#define NET_PORT_DNS 53
+
+char *net_gen_networkd(const struct net_network *n);
+/* cred_dir: directory holding cert.pem, key.pem, ca.pem. updown: the
+ * command charon runs when the CHILD_SA goes up or down (with a virtual
+ * IP only; NULL: none). */
+char *net_gen_swanctl(const struct net_ipsec *s, const struct net_network *n, const char *cred_dir,
+		      enum net_datapath dp, uint32_t if_id, const char *updown);
+/* Safe inside charon's updown command line (run by a shell): [A-Za-z0-9/._-]. */
+bool net_shell_safe(const char *s);
+/* s NULL (no ipsec.conf yet): DHCP and loopback only. */
+char *net_gen_nft_outer(const struct net_ipsec *s);
+char *net_gen_nft_inner(const struct net_ipsec *s);
+/* A cage level's namespace: nothing in or out but lo; cages' veths
+ * (rc*) may only be forwarded to the level's tunnel interface (ipsec-*). */
+char *net_gen_nft_level(const struct net_ipsec *s);
+/* The inner address of the tunnel when there is no virtual IP: the static
+ * address as a /32. NULL if there is none (DHCP). */
+const char *net_inner_address(const struct net_network *n, char buf[20]);
