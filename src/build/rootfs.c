@@ -356,7 +356,9 @@ static int install_hardening(struct build_ctx *b)
 	_cleanup_free_ char *hdst = pathjoin(b->rootfs, "usr/share/rempart/hardening");
 	_cleanup_free_ char *cdst = pathjoin(b->rootfs, "usr/share/rempart/check");
 	_cleanup_free_ char *sysctl_src = pathjoin(hsrc, "sysctl.conf");
-	_cleanup_free_ char *sysctl_dst = pathjoin(b->rootfs, "usr/lib/sysctl.d/50-rempart.conf");
+	/* 99-: sysctl.d files apply in name order and the last assignment wins;
+	 * procps's 99-protect-links.conf (fs.protected_fifos = 1) sorts before */
+	_cleanup_free_ char *sysctl_dst = pathjoin(b->rootfs, "usr/lib/sysctl.d/99-rempart.conf");
 	int r;
 
 	r = mkdir_p(hdst, 0755);

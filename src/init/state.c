@@ -517,7 +517,16 @@ static int reseal(struct tpm_ctx *t, struct crypt_device *cd, const char *pass, 
 		sodium_memzero(&lockout, sizeof(lockout));
 	}
 	/* keyslot 0 replaced (the recovery slot 1 stays), then the token:
-	 * a crash in between leaves a volume the recovery passphrase opens */
+	 * a crash in between leaves a volume the recovery passphrase opens.
+	 * PBKDF2 as at provisioning: the secret is 256 random bits, and
+	 * libcryptsetup's default Argon2 runs threads whose exit needs
+	 * libgcc_s, which the initramfs does not carry. */
+	r = crypt_set_pbkdf_type(cd, &(struct crypt_pbkdf_type){ .type = CRYPT_KDF_PBKDF2, .hash = "sha256",
+					.iterations = 1000, .flags = CRYPT_PBKDF_NO_BENCHMARK });
+	if (r < 0) {
+		sodium_memzero(secret, sizeof(secret));
+		return fail(res, r, "cannot select PBKDF2 for the new key slot");
+	}
 	(void)crypt_keyslot_destroy(cd, 0);
 	r = crypt_keyslot_add_by_passphrase(cd, 0, pass, strlen(pass), (const char *)secret, sizeof(secret));
 	sodium_memzero(secret, sizeof(secret));

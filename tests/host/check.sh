@@ -93,9 +93,9 @@ mktree() { # DIR KIND(good|bad)
 	cp "$PROD"/hardening/{cmdline,sysctl.conf,capabilities} "$d/usr/share/rempart/hardening/"
 	echo "tmpfs /tmp tmpfs nosuid,nodev,noexec,mode=1777 0 0" > "$d/etc/fstab"
 	if [ "$2" = good ]; then
-		cp "$PROD/hardening/sysctl.conf" "$d/usr/lib/sysctl.d/50-rempart.conf"
+		cp "$PROD/hardening/sysctl.conf" "$d/usr/lib/sysctl.d/99-rempart.conf"
 	else
-		grep -v '^kernel.kptr_restrict' "$PROD/hardening/sysctl.conf" > "$d/usr/lib/sysctl.d/50-rempart.conf"
+		grep -v '^kernel.kptr_restrict' "$PROD/hardening/sysctl.conf" > "$d/usr/lib/sysctl.d/99-rempart.conf"
 		cp wx "$d/usr/bin/wx"
 		cp weak "$d/usr/bin/weak"
 		cp good "$d/usr/bin/suidprog" && chmod 4755 "$d/usr/bin/suidprog"

@@ -51,6 +51,11 @@ if vm_login 400; then
 	vm_poweroff
 elif grep -Eq "rempart-init: FATAL: .*(squashfs|verity|root)" "$VM_LOG"; then
 	t_ok "flipped root byte: boot stopped by rempart-init ($(grep -m1 'rempart-init: FATAL' "$VM_LOG"))"; vm_stop
+elif grep -aq "verity: .*data block $BLK is corrupted" "$VM_LOG" && ! grep -aq "login:" "$VM_LOG"; then
+	# the block belongs to a file the boot needs: dm-verity refuses it and
+	# the system stops there, never running modified code
+	t_ok "flipped root byte: the kernel refused block $BLK during boot and the system stopped ($(grep -a -m1 -o 'Kernel panic.\{0,60\}\|SQUASHFS error.\{0,40\}' "$VM_LOG" | head -1))"
+	vm_stop
 else
 	t_fail "flipped root byte: neither boot nor refusal"; vm_stop
 fi

@@ -79,10 +79,10 @@ static int make_tree(void **state)
 	put("usr/bin/python3.11", "not python", 0755);
 	link_("python3.11", "usr/bin/python3");
 	put("usr/bin/ok", "#!/bin/false\n", 0755);
-	put("usr/lib/sysctl.d/50-rempart.conf", "kernel.kptr_restrict = 2\nkernel.sysrq = 0\nfs.suid_dumpable = 0\n", 0644);
+	put("usr/lib/sysctl.d/99-rempart.conf", "kernel.kptr_restrict = 2\nkernel.sysrq = 0\nfs.suid_dumpable = 0\n", 0644);
 	put("usr/lib/sysctl.d/60-masked.conf", "fs.suid_dumpable = 2\n", 0644);
 	put("etc/sysctl.d/60-masked.conf", "# masks the /usr/lib one of the same name\n", 0644);
-	put("etc/sysctl.d/99-late.conf", "kernel.sysrq = 1\n", 0644);
+	put("etc/sysctl.d/99-zz-late.conf", "kernel.sysrq = 1\n", 0644);
 	put("etc/fstab", "/dev/disk/by-partlabel/state /var ext4 nosuid,nodev,noexec 0 2\n"
 			 "tmpfs /data tmpfs rw,nosuid,nodev 0 0\n", 0644);
 	put("usr/share/rempart/hardening/cmdline", "lockdown=confidentiality\n", 0644);
@@ -132,7 +132,7 @@ static void check_rows(const struct report *r)
 	assert_true(has_detail(c, "/usr/bin/python3.11"));
 	assert_true(has_detail(c, "/usr/bin/python3 -> python3.11"));
 	assert_int_equal(row(r, "sysctl:kernel.kptr_restrict")->status, CHECK_OK);
-	assert_int_equal(row(r, "sysctl:kernel.sysrq")->status, CHECK_FAIL);      /* overridden by 99-late */
+	assert_int_equal(row(r, "sysctl:kernel.sysrq")->status, CHECK_FAIL);      /* overridden by 99-zz-late */
 	assert_int_equal(row(r, "sysctl:fs.suid_dumpable")->status, CHECK_OK);    /* 60- masked by /etc */
 	assert_int_equal(row(r, "sysctl:kernel.dmesg_restrict")->status, CHECK_FAIL); /* missing sysctl */
 	assert_int_equal(row(r, "mount:/var")->status, CHECK_OK);
