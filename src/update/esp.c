@@ -112,7 +112,19 @@ int esp_install_uki(const char *esp, const char *src, const char *version, unsig
 		done += (uint64_t)k;
 		fault_progress("esp-write", done, total);
 	}
-	return atomic_file_commit(&af);
+	r = atomic_file_commit(&af);
+	if (r < 0)
+		return r;
+	/* vfat: fsync of the file and of the directory after the rename was
+	 * measured not to be enough (a power cut right after left the new
+	 * entry with size 0): sync the whole ESP before saying it is there */
+	{
+		_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || fsync(fd) < 0 || syncfs(fd) < 0)
+			return -errno;
+	}
+	return 0;
 }
 
 int esp_remove(const char *esp, const char *file)
