@@ -7,15 +7,13 @@
 #include <tss2/tss2_esys.h>
 #include <tss2/tss2_mu.h>
 #include <tss2/tss2_rc.h>
-#include <tss2/tss2_tcti_device.h>
-#include <tss2/tss2_tctildr.h>
 
 #include "credential.h"
 #include "device.h"
+#include "tpm.h"
 
 struct ad_ctx {
-	TSS2_TCTI_CONTEXT *tcti;
-	bool tcti_direct;
+	struct tpm_ctx *tpm; /* src/tpm opens the TCTI and ESAPI */
 	ESYS_CONTEXT *esys;
 	ESYS_TR ek, ak;
 	char err[256];
@@ -35,36 +33,17 @@ const char *ad_last_error(const struct ad_ctx *c)
 int ad_open(const char *tcti, struct ad_ctx **out)
 {
 	struct ad_ctx *c = calloc(1, sizeof(*c));
-	TSS2_RC rc;
+	int r;
 
 	if (!c)
 		return -ENOMEM;
 	c->ek = c->ak = ESYS_TR_NONE;
-	(void)setenv("TSS2_LOG", "all+none", 0);
-	if (!tcti || strncmp(tcti, "device:", 7) == 0 || strcmp(tcti, "device") == 0) {
-		const char *path = tcti && tcti[6] == ':' && tcti[7] ? tcti + 7 : "/dev/tpmrm0";
-		size_t size = 0;
-
-		if (Tss2_Tcti_Device_Init(NULL, &size, path) != TSS2_RC_SUCCESS || !(c->tcti = calloc(1, size))) {
-			free(c);
-			return -ENOMEM;
-		}
-		c->tcti_direct = true;
-		rc = Tss2_Tcti_Device_Init(c->tcti, &size, path);
-	} else {
-		rc = Tss2_TctiLdr_Initialize(tcti, &c->tcti);
-	}
-	if (rc != TSS2_RC_SUCCESS) {
-		if (c->tcti_direct)
-			free(c->tcti);
+	r = tpm_open(tcti, &c->tpm);
+	if (r < 0) {
 		free(c);
-		return -ENODEV;
+		return r;
 	}
-	rc = Esys_Initialize(&c->esys, c->tcti, NULL);
-	if (rc != TSS2_RC_SUCCESS) {
-		ad_close(c);
-		return -ENODEV;
-	}
+	c->esys = tpm_esys(c->tpm);
 	*out = c;
 	return 0;
 }
@@ -78,16 +57,8 @@ void ad_close(struct ad_ctx *c)
 			Esys_FlushContext(c->esys, c->ak);
 		if (c->ek != ESYS_TR_NONE)
 			Esys_FlushContext(c->esys, c->ek);
-		Esys_Finalize(&c->esys);
 	}
-	if (c->tcti) {
-		if (c->tcti_direct) {
-			Tss2_Tcti_Finalize(c->tcti);
-			free(c->tcti);
-		} else {
-			Tss2_TctiLdr_Finalize(&c->tcti);
-		}
-	}
+	tpm_close(c->tpm);
 	free(c);
 }
 

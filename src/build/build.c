@@ -151,7 +151,6 @@ static int db_auth_step(struct build_ctx *b, char **out)
 	if (r < 0)
 		return log_errno(LOG_LVL_ERROR, r, "cannot read %s", guid_path);
 	for (size_t i = 0; i <= b->n_extra_db; i++) {
-		_cleanup_(argv_freep) struct argv a = ARGV_INIT;
 		_cleanup_free_ char *part = NULL, *dbesl = pathjoin(b->keys_dir, "db.esl");
 		_cleanup_free_ uint8_t *buf = NULL;
 		uint8_t *n;
@@ -162,12 +161,7 @@ static int db_auth_step(struct build_ctx *b, char **out)
 		} else {
 			if (asprintf(&part, "%s/db-extra-%zu.esl", b->work_dir, i) < 0)
 				return -ENOMEM;
-			argv_add(&a, "cert-to-efi-sig-list");
-			argv_add(&a, "-g");
-			argv_add(&a, guid);
-			argv_add(&a, b->extra_db[i - 1]);
-			argv_add(&a, part);
-			r = run_command(&a, NULL, NULL, true, NULL);
+			r = efi_cert_to_esl(guid, b->extra_db[i - 1], part);
 			if (r < 0)
 				return log_errno(LOG_LVL_ERROR, r, "--extra-db %s: not a PEM X.509 certificate",
 						 b->extra_db[i - 1]);
@@ -188,23 +182,10 @@ static int db_auth_step(struct build_ctx *b, char **out)
 	gmtime_r(&t, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
 	{
-		_cleanup_(argv_freep) struct argv s = ARGV_INIT;
 		_cleanup_free_ char *kek = pathjoin(b->keys_dir, "KEK.key"), *kekc = pathjoin(b->keys_dir, "KEK.crt");
 
 		*out = pathjoin(b->work_dir, "db-enroll.auth");
-		argv_add(&s, "sign-efi-sig-list");
-		argv_add(&s, "-t");
-		argv_add(&s, ts);
-		argv_add(&s, "-g");
-		argv_add(&s, guid);
-		argv_add(&s, "-k");
-		argv_add(&s, kek);
-		argv_add(&s, "-c");
-		argv_add(&s, kekc);
-		argv_add(&s, "db");
-		argv_add(&s, esl);
-		argv_add(&s, *out);
-		r = run_command(&s, NULL, NULL, true, NULL);
+		r = efi_sign_esl(ts, guid, kek, kekc, "db", esl, *out);
 		if (r < 0)
 			return log_errno(LOG_LVL_ERROR, r, "cannot sign the db update with the KEK");
 	}

@@ -120,6 +120,38 @@ static int write_cert(const char *path, X509 *c)
 	return write_bio_file(path, b, 0644);
 }
 
+int efi_cert_to_esl(const char *guid, const char *crt, const char *esl)
+{
+	_cleanup_(argv_freep) struct argv a = ARGV_INIT;
+
+	argv_add(&a, "cert-to-efi-sig-list");
+	argv_add(&a, "-g");
+	argv_add(&a, guid);
+	argv_add(&a, crt);
+	argv_add(&a, esl);
+	return run_command(&a, NULL, NULL, true, NULL);
+}
+
+int efi_sign_esl(const char *ts, const char *guid, const char *key, const char *crt, const char *var,
+		 const char *esl, const char *auth)
+{
+	_cleanup_(argv_freep) struct argv s = ARGV_INIT;
+
+	argv_add(&s, "sign-efi-sig-list");
+	argv_add(&s, "-t");
+	argv_add(&s, ts);
+	argv_add(&s, "-g");
+	argv_add(&s, guid);
+	argv_add(&s, "-k");
+	argv_add(&s, key);
+	argv_add(&s, "-c");
+	argv_add(&s, crt);
+	argv_add(&s, var);
+	argv_add(&s, esl);
+	argv_add(&s, auth);
+	return run_command(&s, NULL, NULL, true, NULL);
+}
+
 /* Secure Boot hierarchy: PK (self-signed), KEK, db; .esl and time-based
  * authenticated .auth updates (db signed by KEK, KEK and PK by PK). */
 static int make_secure_boot_keys(const char *dir, const char *guid)
@@ -153,35 +185,17 @@ static int make_secure_boot_keys(const char *dir, const char *guid)
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
 	for (size_t i = 0; i < ARRAY_SIZE(sb_vars); i++) {
-		_cleanup_(argv_freep) struct argv a = ARGV_INIT, s = ARGV_INIT;
 		const char *signer = i == 2 ? "KEK" : "PK";
 
 		snprintf(crt, sizeof(crt), "%s/%s.crt", dir, sb_vars[i]);
 		snprintf(esl, sizeof(esl), "%s/%s.esl", dir, sb_vars[i]);
-		argv_add(&a, "cert-to-efi-sig-list");
-		argv_add(&a, "-g");
-		argv_add(&a, guid);
-		argv_add(&a, crt);
-		argv_add(&a, esl);
-		r = run_command(&a, NULL, NULL, true, NULL);
+		r = efi_cert_to_esl(guid, crt, esl);
 		if (r < 0)
 			return r;
 		snprintf(crt, sizeof(crt), "%s/%s.crt", dir, signer);
 		snprintf(key, sizeof(key), "%s/%s.key", dir, signer);
 		snprintf(auth, sizeof(auth), "%s/%s.auth", dir, sb_vars[i]);
-		argv_add(&s, "sign-efi-sig-list");
-		argv_add(&s, "-t");
-		argv_add(&s, ts);
-		argv_add(&s, "-g");
-		argv_add(&s, guid);
-		argv_add(&s, "-k");
-		argv_add(&s, key);
-		argv_add(&s, "-c");
-		argv_add(&s, crt);
-		argv_add(&s, sb_vars[i]);
-		argv_add(&s, esl);
-		argv_add(&s, auth);
-		r = run_command(&s, NULL, NULL, true, NULL);
+		r = efi_sign_esl(ts, guid, key, crt, sb_vars[i], esl, auth);
 		if (r < 0)
 			return r;
 	}

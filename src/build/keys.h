@@ -22,3 +22,9 @@ int keys_init(const char *dir);
 int keys_check(const char *dir, const char **missing);
 
 int cmd_keys(int argc, char **argv);
+
+/* efitools: a PEM certificate as an EFI signature list; an ESL signed as a
+ * time-based authenticated update of variable var (ts "YYYY-MM-DD HH:MM:SS"). */
+int efi_cert_to_esl(const char *guid, const char *crt, const char *esl);
+int efi_sign_esl(const char *ts, const char *guid, const char *key, const char *crt, const char *var,
+		 const char *esl, const char *auth);

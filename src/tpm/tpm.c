@@ -143,6 +143,11 @@ int tpm_open(const char *tcti, struct tpm_ctx **out)
 	return 0;
 }
 
+struct ESYS_CONTEXT *tpm_esys(struct tpm_ctx *c)
+{
+	return c->esys;
+}
+
 void tpm_close(struct tpm_ctx *c)
 {
 	if (!c)

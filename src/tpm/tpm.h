@@ -41,6 +41,9 @@ struct tpm_auth {
  * linked in, no dlopen), or any tctildr configuration string, e.g.
  * "swtpm:path=/run/swtpm.sock" (dlopens libtss2-tcti-swtpm.so.0). */
 int tpm_open(const char *tcti, struct tpm_ctx **out);
+/* The ESAPI context, for components that issue their own commands
+ * (src/attest). Owned by c. */
+struct ESYS_CONTEXT *tpm_esys(struct tpm_ctx *c);
 void tpm_close(struct tpm_ctx *c);
 static inline void tpm_closep(struct tpm_ctx **c)
 {
