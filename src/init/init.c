@@ -206,6 +206,14 @@ static void bind_rw(const char *src, const char *dst)
 
 /* The sealed state: unseal (or provision), then bind its allow-list of
  * writable paths into the read-only root. */
+/* The allow-list of writable paths the state gives the verified root. */
+static void bind_state(void)
+{
+	bind_rw(STATE_MNT "/var", SYSROOT "/var");
+	bind_rw(STATE_MNT "/home", SYSROOT "/home");
+	bind_rw(STATE_MNT "/etc/machine-id", SYSROOT "/etc/machine-id");
+}
+
 static __attribute__((unused)) void setup_state(void)
 {
 	struct state_result res;
@@ -218,9 +226,7 @@ static __attribute__((unused)) void setup_state(void)
 	    res.provisioned ? "provisioned: LUKS2 + dm-integrity, key sealed in the TPM, recovery secret escrowed "
 			      "to rempart/escrow.bin on the ESP" :
 			      "unlocked with the TPM-sealed key");
-	bind_rw(STATE_MNT "/var", SYSROOT "/var");
-	bind_rw(STATE_MNT "/home", SYSROOT "/home");
-	bind_rw(STATE_MNT "/etc/machine-id", SYSROOT "/etc/machine-id");
+	bind_state();
 	umount("/sys/firmware/efi/efivars");
 }
 
@@ -393,9 +399,7 @@ int main(void)
 			if (state_open_with_passphrase(pass, &res) < 0)
 				fatal("BASELINE: state %s: %s", res.device, res.msg);
 			say("BASELINE: state opened with a passphrase (no TPM)");
-			bind_rw(STATE_MNT "/var", SYSROOT "/var");
-			bind_rw(STATE_MNT "/home", SYSROOT "/home");
-			bind_rw(STATE_MNT "/etc/machine-id", SYSROOT "/etc/machine-id");
+			bind_state();
 		}
 	}
 #else
