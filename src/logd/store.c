@@ -47,7 +47,11 @@ struct logstore {
 	bool torn;                  /* a failed write left junk after file_off */
 	bool seal_pending;          /* a seal record is buffered; evolve after the flush */
 	uint64_t last_seal_mono;
-	uint8_t *buf;
+	/* Records waiting for write(). LS_TAG_LEN bytes before buf hold the
+	 * chain tip when the buffer is empty, so that the previous tag always
+	 * directly precedes a record and its MAC input (prev_tag || record) is
+	 * one contiguous run of bytes. */
+	uint8_t *mbuf, *buf;
 	size_t blen;
 	/* closed files, oldest first (for retention) */
 	struct file_info *files;
@@ -369,6 +373,8 @@ static int append_record(struct logstore *s, uint16_t type, uint64_t seq, uint64
 			return r;
 	}
 	rec = s->buf + s->blen;
+	if (s->blen == 0)
+		memcpy(rec - LS_TAG_LEN, s->tip, LS_TAG_LEN);
 	lf_record_header_encode(rec, type, (uint32_t)plen, seq, s->st.epoch, realtime);
 	if (l1)
 		memcpy(rec + LF_REC_HDR, p1, l1);
@@ -377,7 +383,9 @@ static int append_record(struct logstore *s, uint16_t type, uint64_t seq, uint64
 	if (s->plain)
 		memset(rec + LF_REC_HDR + plen, 0, LS_TAG_LEN);
 	else {
-		r = seal_mac_compute(&s->mac, s->tip, LS_TAG_LEN, rec, LF_REC_HDR + plen, rec + LF_REC_HDR + plen);
+		/* rec - LS_TAG_LEN holds s->tip (see struct logstore). */
+		r = seal_mac_compute(&s->mac, rec - LS_TAG_LEN, LS_TAG_LEN + LF_REC_HDR + plen, NULL, 0,
+				     rec + LF_REC_HDR + plen);
 		if (r < 0)
 			return r;
 	}
@@ -641,7 +649,7 @@ void ls_free(struct logstore *s)
 		close(s->statefd);
 	if (s->dirfd >= 0)
 		close(s->dirfd);
-	free(s->buf);
+	free(s->mbuf);
 	free(s->files);
 	free(s->dir);
 	free(s);
@@ -692,7 +700,8 @@ int ls_open(struct logstore **out, const char *dir, const struct ls_options *o, 
 	s->fd = s->dirfd = s->lockfd = s->statefd = -1;
 	s->opt = *o;
 	s->dir = strdup(dir);
-	s->buf = malloc(BUF_CAP + 2 * (LF_MAX_PAYLOAD + LF_REC_HDR + LS_TAG_LEN));
+	s->mbuf = malloc(LS_TAG_LEN + BUF_CAP + 2 * (LF_MAX_PAYLOAD + LF_REC_HDR + LS_TAG_LEN));
+	s->buf = s->mbuf ? s->mbuf + LS_TAG_LEN : NULL;
 	if (!s->dir || !s->buf) {
 		r = -ENOMEM;
 		goto fail;

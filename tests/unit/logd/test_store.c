@@ -237,6 +237,63 @@ static void test_plain_store(void **state)
 	assert_int_equal(res.problem, WALK_UNSEALED);
 }
 
+/* The writer MACs prev_tag || record as one run of bytes, the previous tag
+ * sitting just before the record in its buffer (or, in an empty buffer, in
+ * the bytes reserved before it). Records right after explicit flushes,
+ * after the implicit flush of a full buffer, after a seal, and a record
+ * larger than the buffer must all verify with the walker's MAC (which
+ * hashes the tip and the record separately). */
+static void test_buffer_boundaries(void **state)
+{
+	struct fixture *f = *state;
+	struct walk_result res;
+	struct logstore *s = NULL;
+	char msg[256], text[128];
+	uint8_t *big;
+	const size_t big_len = 600 * 1024;
+	int n = 0;
+
+	f->o.max_file_size = 64ull << 20;
+	assert_int_equal(ls_create(f->dir, MID, false, false, f->vkey), 0);
+	assert_int_equal(ls_open(&s, f->dir, &f->o, msg, sizeof(msg)), 0);
+	big = malloc(big_len);
+	assert_non_null(big);
+	memset(big, 'x', big_len);
+	for (int i = 1; i <= 12000; i++) {
+		struct lf_entry e = { .priority = 6, .facility = 1, .pid = 7, .ident = "sshd", .ident_len = 4 };
+		snprintf(text, sizeof(text), "sshd[%d]: Accepted publickey for user%d from 10.0.0.%d port %d ssh2",
+			 1000 + i, i % 97, i % 256, 1024 + i);
+		e.msg = (const uint8_t *)text;
+		e.msg_len = strlen(text);
+		if (i == 7000) {
+			e.msg = big;
+			e.msg_len = big_len;
+		}
+		assert_int_equal(ls_append_entry(s, &e, 1700000000000000ull + (uint64_t)i), 0);
+		n++;
+		if (i % 1000 == 333)
+			assert_int_equal(ls_flush(s, false), 0);
+		if (i == 2333)
+			assert_int_equal(ls_append_notice(s, "a notice first in an empty buffer"), 0);
+		if (i == 5000)
+			assert_int_equal(ls_seal(s), 0);
+	}
+	free(big);
+	assert_true(ls_epoch(s) >= 1);
+	assert_int_equal(ls_close(s), 0);
+	verify(f, &res);
+	assert_int_equal(res.problem, WALK_OK);
+	assert_int_equal(res.entries, (uint64_t)n);
+	assert_int_equal(res.last_seq, (uint64_t)n);
+	assert_int_equal(res.files, 1);
+	assert_true(res.seals >= 2);
+	/* and a restart continues the chain from the walked tip */
+	append_n(f, n + 1, 10);
+	verify(f, &res);
+	assert_int_equal(res.problem, WALK_OK);
+	assert_int_equal(res.entries, (uint64_t)n + 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +302,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tamper_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plain_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_buffer_boundaries, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
