@@ -26,6 +26,8 @@ struct opts {
 		*evidence, *refkey, *out, *ekallow;
 	const char *refs[AV_MAX_REFS];
 	size_t nrefs;
+	const char *ekca[AV_MAX_REFS];
+	size_t nekca;
 	bool ek_ecc, ak_rsa, nocheck, unsigned_ok, json, has_minsvn, nonce_set, require_check;
 	uint64_t minsvn;
 	uint8_t nonce[64];

@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "credential.h"
 #include "device.h"
+#include "ekcert.h"
 #include "eventlog.h"
 #include "evidence.h"
 #include "fileio.h"
@@ -81,9 +82,10 @@ static int device_keys(struct ad_ctx *t, const struct state *st, TPM2B_PUBLIC *e
 }
 
 struct enroll_doc {
-	const uint8_t *ek, *ak, *name, *ekname;
-	size_t ekl, akl, namel, eknamel;
+	const uint8_t *ek, *ak, *name, *ekname, *ekcert;
+	size_t ekl, akl, namel, eknamel, ekcertl;
 	const char *ek_type, *ak_type;
+	uint32_t ekcert_nv;
 };
 
 static void fill_enroll(struct json *j, void *arg)
@@ -98,6 +100,13 @@ static void fill_enroll(struct json *j, void *arg)
 	cli_kv_hex(j, "ak_public", d->ak, d->akl);
 	cli_kv_hex(j, "ak_name", d->name, d->namel);
 	cli_kv_hex(j, "ek_name", d->ekname, d->eknamel);
+	json_kv_u64(j, "ek_certificate_nv", d->ekcert_nv);
+	if (d->ekcert) {
+		cli_kv_hex(j, "ek_certificate", d->ekcert, d->ekcertl);
+	} else {
+		json_key(j, "ek_certificate");
+		json_null(j);
+	}
 	json_obj_end(j);
 }
 
@@ -107,8 +116,9 @@ int cmd_enroll_request(struct opts *o)
 	TPM2B_PUBLIC ek, ak;
 	TPM2B_NAME name, ekname;
 	uint8_t ekb[sizeof(TPM2B_PUBLIC)], akb[sizeof(TPM2B_PUBLIC)];
-	size_t ekl, akl, len = 0;
+	size_t ekl, akl, len = 0, nvlen = 0, certlen = 0;
 	_cleanup_free_ char *buf = NULL, *path = NULL;
+	_cleanup_free_ uint8_t *nvcert = NULL;
 	struct enroll_doc d;
 	int r;
 
@@ -123,13 +133,27 @@ int cmd_enroll_request(struct opts *o)
 		ad_close(t);
 		return r;
 	}
+	/* The TPM maker's certificate of this EK (TCG EK Credential Profile):
+	 * the verifier checks it; without one it can only pin the EK. */
+	r = ad_nv_read(t, ekc_nv_index(o->ek_ecc), EKC_MAX_DER * 2, &nvcert, &nvlen);
+	if (r == 0 && ekc_der_length(nvcert, nvlen, &certlen) < 0) {
+		log_warn("NV index 0x%08x does not hold a DER certificate: sending no EK certificate",
+			 ekc_nv_index(o->ek_ecc));
+		certlen = 0;
+	} else if (r < 0) {
+		log_warn("no EK certificate in the TPM (NV index 0x%08x: %s): the verifier must pin this EK "
+			 "(challenge --ek-allow)",
+			 ekc_nv_index(o->ek_ecc), ad_last_error(t));
+	}
 	ad_close(t);
 	if ((r = tc_public_marshal(&ek, ekb, sizeof(ekb), &ekl)) < 0 ||
 	    (r = tc_public_marshal(&ak, akb, sizeof(akb), &akl)) < 0 || (r = tc_name(&ak.publicArea, &name)) < 0 ||
 	    (r = tc_name(&ek.publicArea, &ekname)) < 0)
 		return r;
-	d = (struct enroll_doc){ ekb, akb, name.name, ekname.name, ekl, akl, name.size, ekname.size,
-				 o->ek_ecc ? "ecc" : "rsa", o->ak_rsa ? "rsa" : "ecc" };
+	d = (struct enroll_doc){ .ek = ekb, .ak = akb, .name = name.name, .ekname = ekname.name,
+				 .ekcert = certlen ? nvcert : NULL, .ekl = ekl, .akl = akl, .namel = name.size,
+				 .eknamel = ekname.size, .ekcertl = certlen, .ek_type = o->ek_ecc ? "ecc" : "rsa",
+				 .ak_type = o->ak_rsa ? "rsa" : "ecc", .ekcert_nv = ekc_nv_index(o->ek_ecc) };
 	r = cli_mem_json(fill_enroll, &d, &buf, &len);
 	if (r < 0)
 		return r;

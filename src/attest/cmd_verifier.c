@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "credential.h"
 #include "device.h"
+#include "ekcert.h"
 #include "eventlog.h"
 #include "evidence.h"
 #include "fileio.h"
@@ -48,6 +49,7 @@ static void fill_challenge(struct json *j, void *arg)
 struct pending_doc {
 	const uint8_t *ak, *ek, *hash;
 	size_t akl, ekl;
+	const char *ekcert_hex, *vouched; /* may be NULL */
 };
 
 static void fill_pending(struct json *j, void *arg)
@@ -58,20 +60,22 @@ static void fill_pending(struct json *j, void *arg)
 	json_kv_str(j, "format", "rempart-attest-ak-v1");
 	cli_kv_hex(j, "ak_public", d->ak, d->akl);
 	cli_kv_hex(j, "ek_public", d->ek, d->ekl);
+	if (d->vouched)
+		json_kv_str(j, "ek_vouched_by", d->vouched);
+	if (d->ekcert_hex)
+		json_kv_str(j, "ek_certificate", d->ekcert_hex);
 	if (d->hash)
 		cli_kv_hex(j, "secret_sha256", d->hash, 32);
 	json_kv_u64(j, "time", (uint64_t)time(NULL));
 	json_obj_end(j);
 }
 
-/* The EK must be one the operator vouches for (from the TPM maker's EK
- * certificate, a procurement list, or a first enrolment on a trusted
- * network): a software "EK" would let anyone register a software "AK". */
-static int ek_allowed(const char *path, const TPM2B_PUBLIC *ek)
+/* 1 if the EK's name is listed in the allow list at path, 0 if not. */
+static int ek_listed(const char *path, const TPM2B_PUBLIC *ek, char *hexname)
 {
 	_cleanup_free_ uint8_t *buf = NULL;
 	TPM2B_NAME name;
-	char hexname[2 * sizeof(name.name) + 1], *save = NULL;
+	char *save = NULL;
 	size_t len;
 	int r;
 
@@ -84,10 +88,70 @@ static int ek_allowed(const char *path, const TPM2B_PUBLIC *ek)
 		size_t n = strcspn(l, " \t\r#");
 
 		if (n == strlen(hexname) && strncasecmp(l, hexname, n) == 0)
-			return 0;
+			return 1;
 	}
-	log_error("the EK %s is not in the allow list %s: not enrolled", hexname, path);
-	return -EKEYREJECTED;
+	return 0;
+}
+
+/* The EK must be genuine, or anyone could register a software "AK" behind
+ * a software "EK": its certificate chains to the TPM manufacturer CAs
+ * (--ek-ca) and certifies it, or the operator pinned it (--ek-allow: a
+ * procurement list, or TPMs without a certificate). A certificate that is
+ * present and fails is always refused. vouched receives how. */
+static int ek_vouch(const struct opts *o, struct jdoc *req, const TPM2B_PUBLIC *ek, char *vouched, size_t vsize)
+{
+	_cleanup_(ekc_store_freep) struct ekc_store *store = NULL;
+	_cleanup_free_ uint8_t *der = NULL;
+	const char *certhex = jdoc_str(req, "ek_certificate");
+	char hexname[2 * sizeof(((TPM2B_NAME *)0)->name) + 1], msg[768];
+	size_t derlen = 0;
+	int listed = 0, r;
+
+	if (o->ekallow && (listed = ek_listed(o->ekallow, ek, hexname)) < 0)
+		return listed;
+	if (!o->nekca) {
+		if (!listed) {
+			log_error("the EK %s is not in the allow list %s: not enrolled", hexname, o->ekallow);
+			return -EKEYREJECTED;
+		}
+		snprintf(vouched, vsize, "allow-list %s", o->ekallow);
+		return 0;
+	}
+	if (!certhex) {
+		if (listed) {
+			snprintf(vouched, vsize, "allow-list %s (no EK certificate)", o->ekallow);
+			return 0;
+		}
+		log_error("enrolment request %s: no EK certificate (the device found none in its TPM's NV): the EK "
+			  "cannot be checked against the TPM manufacturer CAs (--ek-ca); not enrolled. A TPM without "
+			  "an EK certificate can only be pinned by its EK name (--ek-allow)",
+			  o->request);
+		return -EKEYREJECTED;
+	}
+	der = malloc(EKC_MAX_DER);
+	if (!der)
+		return -ENOMEM;
+	if (hex_decode(certhex, der, EKC_MAX_DER, &derlen) < 0) {
+		log_error("enrolment request %s: ek_certificate is not hex of at most %d bytes", o->request,
+			  EKC_MAX_DER);
+		return -EINVAL;
+	}
+	if ((r = ekc_store_new(&store)) < 0)
+		return r;
+	for (size_t i = 0; i < o->nekca; i++)
+		if ((r = ekc_store_add(store, o->ekca[i], msg, sizeof(msg))) < 0) {
+			log_error("--ek-ca: %s", msg);
+			return -EINVAL;
+		}
+	r = ekc_check(store, der, derlen, &ek->publicArea, msg, sizeof(msg));
+	if (r < 0) {
+		log_error("enrolment request %s: EK refused: %s; not enrolled (is the CA of this TPM's manufacturer "
+			  "in --ek-ca? is the request from this TPM?)",
+			  o->request, msg);
+		return r == -ENOMEM ? r : -EKEYREJECTED;
+	}
+	snprintf(vouched, vsize, "certificate: %s", msg);
+	return 0;
 }
 
 int cmd_challenge(struct opts *o)
@@ -101,7 +165,7 @@ int cmd_challenge(struct opts *o)
 	TPM2B_ID_OBJECT blob;
 	TPM2B_ENCRYPTED_SECRET enc;
 	const char *why = NULL;
-	char name_hex[2 * 34 + 1];
+	char name_hex[2 * 34 + 1], vouched[1024];
 	struct challenge_doc d;
 	struct pending_doc p;
 	int r;
@@ -125,7 +189,12 @@ int cmd_challenge(struct opts *o)
 	if ((r = tc_name(&ak.publicArea, &name)) < 0)
 		return r;
 	hex_encode(name.name, name.size, name_hex);
-	if (o->ekallow && (r = ek_allowed(o->ekallow, &ek)) < 0)
+	if (!o->nekca && !o->ekallow) {
+		log_error("challenge: the EK must be vouched for: --ek-ca PATH (the TPM manufacturer CAs its EK "
+			  "certificate must chain to) or --ek-allow FILE (pinned EK names)");
+		return -EINVAL;
+	}
+	if ((r = ek_vouch(o, req, &ek, vouched, sizeof(vouched))) < 0)
 		return r;
 	if (getrandom(secret, sizeof(secret), 0) != (ssize_t)sizeof(secret))
 		return -EIO;
@@ -136,7 +205,8 @@ int cmd_challenge(struct opts *o)
 	}
 	EVP_Digest(secret, sizeof(secret), hash, NULL, EVP_sha256(), NULL);
 	explicit_bzero(secret, sizeof(secret));
-	p = (struct pending_doc){ akb, ekb, hash, akl, ekl };
+	p = (struct pending_doc){ .ak = akb, .ek = ekb, .hash = hash, .akl = akl, .ekl = ekl,
+				  .ekcert_hex = jdoc_str(req, "ek_certificate"), .vouched = vouched };
 	if (asprintf(&pdir, "%s/pending", o->registry) < 0)
 		return -ENOMEM;
 	if ((r = mkdir_p(pdir, 0700)) < 0)
@@ -197,13 +267,15 @@ int cmd_register(struct opts *o)
 			  name_hex);
 		return -EKEYREJECTED;
 	}
-	p = (struct pending_doc){ akb, ekb, NULL, akl, ekl };
+	p = (struct pending_doc){ .ak = akb, .ek = ekb, .akl = akl, .ekl = ekl,
+				  .ekcert_hex = jdoc_str(pend, "ek_certificate"), .vouched = jdoc_str(pend, "ek_vouched_by") };
 	if ((r = cli_mem_json(fill_pending, &p, &buf, &len)) < 0)
 		return r;
 	if ((r = write_file_atomic(rpath, buf, len, 0644)) < 0)
 		return log_errno(LOG_LVL_ERROR, r, "cannot write %s", rpath);
 	(void)unlink(ppath);
-	printf("registered attestation key %s\n", name_hex);
+	printf("registered attestation key %s (EK vouched for by %s)\n", name_hex,
+	       jdoc_str(pend, "ek_vouched_by") ? jdoc_str(pend, "ek_vouched_by") : "nothing recorded");
 	return 0;
 }
 

@@ -263,3 +263,69 @@ int ad_tpm_make_credential(struct ad_ctx *c, const uint8_t *cred, size_t len, co
 	Esys_Free(s);
 	return 0;
 }
+
+int ad_nv_read(struct ad_ctx *c, uint32_t idx, size_t max, uint8_t **out, size_t *len)
+{
+	ESYS_TR h = ESYS_TR_NONE;
+	TPM2B_NV_PUBLIC *pub = NULL;
+	uint8_t *buf = NULL;
+	size_t size, done = 0;
+	TSS2_RC rc;
+	int r = 0;
+
+	rc = Esys_TR_FromTPMPublic(c->esys, idx, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &h);
+	if (rc != TSS2_RC_SUCCESS) {
+		/* TPM_RC_HANDLE: the index is not defined */
+		if ((rc & 0xffff0000u) == 0 && (rc & TPM2_RC_FMT1) && (rc & 0x3fu) == (TPM2_RC_HANDLE & 0x3fu)) {
+			snprintf(c->err, sizeof(c->err), "NV index 0x%08x is not defined", idx);
+			return -ENOENT;
+		}
+		return fail(c, "TR_FromTPMPublic (NV index)", rc);
+	}
+	rc = Esys_NV_ReadPublic(c->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL);
+	if (rc != TSS2_RC_SUCCESS) {
+		r = fail(c, "NV_ReadPublic", rc);
+		goto out;
+	}
+	size = pub->nvPublic.dataSize;
+	if (size == 0 || size > max) {
+		snprintf(c->err, sizeof(c->err), "NV index 0x%08x holds %zu bytes (at most %zu expected)", idx, size,
+			 max);
+		r = -EBADMSG;
+		goto out;
+	}
+	buf = malloc(size);
+	if (!buf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/* in chunks every TPM accepts (TPM2_PT_NV_BUFFER_MAX is at least 512 in
+	 * the PC Client profile) */
+	while (done < size) {
+		UINT16 chunk = (UINT16)(size - done > 512 ? 512 : size - done);
+		TPM2B_MAX_NV_BUFFER *data = NULL;
+
+		rc = Esys_NV_Read(c->esys, h, h, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, chunk, (UINT16)done,
+				  &data);
+		if (rc != TSS2_RC_SUCCESS) {
+			r = fail(c, "NV_Read", rc);
+			goto out;
+		}
+		if (data->size != chunk) {
+			Esys_Free(data);
+			r = -EBADMSG;
+			goto out;
+		}
+		memcpy(buf + done, data->buffer, chunk);
+		done += chunk;
+		Esys_Free(data);
+	}
+	*out = buf;
+	*len = size;
+	buf = NULL;
+out:
+	free(buf);
+	Esys_Free(pub);
+	Esys_TR_Close(c->esys, &h);
+	return r;
+}

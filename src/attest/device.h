@@ -33,6 +33,10 @@ int ad_quote(struct ad_ctx *c, const uint8_t *nonce, size_t nlen, uint32_t mask,
 	     uint8_t *sig, size_t *slen);
 int ad_pcr_read(struct ad_ctx *c, uint32_t mask, uint8_t pcrs[24][32]);
 int ad_pcr_extend(struct ad_ctx *c, unsigned pcr, const uint8_t digest[32]);
+/* The whole content of NV index idx (authorised by the index itself, empty
+ * auth, as for the EK certificate indices), malloc'd, at most max bytes.
+ * -ENOENT if the index is not defined. */
+int ad_nv_read(struct ad_ctx *c, uint32_t idx, size_t max, uint8_t **out, size_t *len);
 /* TPM2_MakeCredential with the loaded EK (reference for the software
  * implementation in credential.c; the verifier never needs a TPM). */
 int ad_tpm_make_credential(struct ad_ctx *c, const uint8_t *cred, size_t len, const TPM2B_NAME *name,

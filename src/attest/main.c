@@ -34,7 +34,8 @@ static void usage(FILE *f)
 	      "                       [--check-command CMD | --check-json FILE | --no-check] [-o FILE]\n"
 	      " verifier:\n"
 	      "  rempart-attest nonce\n"
-	      "  rempart-attest challenge --request FILE --ak-registry DIR [--ek-allow FILE] [-o FILE]\n"
+	      "  rempart-attest challenge --request FILE --ak-registry DIR (--ek-ca PATH... | --ek-allow FILE)\n"
+	      "                           [-o FILE]\n"
 	      "  rempart-attest register --response FILE --ak-registry DIR\n"
 	      "  rempart-attest verify --evidence FILE --nonce HEX --ak-registry DIR --reference FILE...\n"
 	      "                        (--reference-key PUB | --allow-unsigned-reference)\n"
@@ -50,8 +51,12 @@ static void usage(FILE *f)
 	      "  --event-log PATH    default " DEFAULT_LOG "\n"
 	      "  --os-release PATH   default " DEFAULT_OS_RELEASE " (IMAGE_VERSION, ID)\n"
 	      "  --check-command CMD default \"" DEFAULT_CHECK "\" when installed\n"
-	      "  --ek-allow FILE     challenge only EKs whose name (hex, as in enroll-request's ek_name)\n"
-	      "                      is listed in FILE, one per line\n"
+	      "  --ek-ca PATH        TPM manufacturer CA certificates (PEM or DER file, or a directory of\n"
+	      "                      them; repeatable): the request's EK certificate must chain to them\n"
+	      "                      and certify its EK, or the EK is refused\n"
+	      "  --ek-allow FILE     EK names (hex, as in enroll-request's ek_name), one per line: pinned\n"
+	      "                      EKs; alone, only they are challenged; with --ek-ca, they may come\n"
+	      "                      without an EK certificate (TPMs that have none)\n"
 	      "  --reference FILE    release.json or signed release manifest with a \"reference\" object\n"
 	      "                      (repeatable: one per release the verifier knows)\n"
 	      "  --reference-key PUB minisign public key: FILE.minisig must verify with it\n"
@@ -69,7 +74,7 @@ static void usage(FILE *f)
 enum {
 	O_STATE = 256, O_TCTI, O_EK, O_AK, O_CHALLENGE, O_NONCE, O_PCRS, O_LOG, O_OSREL, O_CHECKCMD, O_CHECKJSON,
 	O_NOCHECK, O_REQUEST, O_RESPONSE, O_REGISTRY, O_EVIDENCE, O_REFERENCE, O_REFKEY, O_UNSIGNED, O_MINSVN,
-	O_JSON, O_VERSION, O_EKALLOW, O_REQCHECK,
+	O_JSON, O_VERSION, O_EKALLOW, O_REQCHECK, O_EKCA,
 };
 
 static int parse_pcrs(const char *s, uint32_t *mask)
@@ -135,6 +140,7 @@ int main(int argc, char **argv)
 		{ "min-security-version", required_argument, NULL, O_MINSVN },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "ek-allow", required_argument, NULL, O_EKALLOW },
+		{ "ek-ca", required_argument, NULL, O_EKCA },
 		{ "require-check", no_argument, NULL, O_REQCHECK },
 		{ "output", required_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -222,6 +228,13 @@ int main(int argc, char **argv)
 			break;
 		case O_JSON: o.json = true; break;
 		case O_EKALLOW: o.ekallow = optarg; break;
+		case O_EKCA:
+			if (o.nekca == AV_MAX_REFS) {
+				log_error("--ek-ca: at most %d", AV_MAX_REFS);
+				return EXIT_USAGE;
+			}
+			o.ekca[o.nekca++] = optarg;
+			break;
 		case O_REQCHECK: o.require_check = true; break;
 		case 'o': o.out = optarg; break;
 		case 'v': log_set_level(LOG_LVL_DEBUG); break;

@@ -25,6 +25,10 @@ static void usage(FILE *f)
 	      "  --disk FILE      disk image (default OUT/disk.img)\n"
 	      "  --vars FILE      OVMF variable store (default OUT/OVMF_VARS.fd)\n"
 	      "  --tpm-state DIR  swtpm state directory (default OUT/tpm)\n"
+	      "  --tpm-ca DIR     a new TPM state is manufactured (swtpm_setup) with EK certificates\n"
+	      "                   from the swtpm_localca CA in DIR, created on first use (default\n"
+	      "                   keys/tpm-ca when keys/ exists, else OUT/tpm-ca); a verifier trusts\n"
+	      "                   DIR/swtpm-localca-rootca-cert.pem and DIR/issuercert.pem\n"
 	      "  --no-tpm         no TPM\n"
 	      "  --headless       no terminal: serial to --serial FILE (or discarded)\n"
 	      "  --serial FILE    write the serial console to FILE (or a QEMU chardev spec\n"
@@ -42,13 +46,14 @@ static void usage(FILE *f)
 int cmd_run(int argc, char **argv)
 {
 	enum { O_OUT = 256, O_DISK, O_VARS, O_TPM, O_NOTPM, O_HEADLESS, O_SERIAL, O_TIMEOUT, O_UNTIL, O_SNAP,
-	       O_NET, O_MEM };
+	       O_NET, O_MEM, O_TPMCA };
 	static const struct option lo[] = {
 		{ "out", required_argument, NULL, O_OUT },
 		{ "disk", required_argument, NULL, O_DISK },
 		{ "vars", required_argument, NULL, O_VARS },
 		{ "tpm-state", required_argument, NULL, O_TPM },
 		{ "no-tpm", no_argument, NULL, O_NOTPM },
+		{ "tpm-ca", required_argument, NULL, O_TPMCA },
 		{ "headless", no_argument, NULL, O_HEADLESS },
 		{ "serial", required_argument, NULL, O_SERIAL },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
@@ -61,7 +66,7 @@ int cmd_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = "out";
-	_cleanup_free_ char *disk = NULL, *vars = NULL, *tpm = NULL;
+	_cleanup_free_ char *disk = NULL, *vars = NULL, *tpm = NULL, *tpmca = NULL;
 	struct vm_opts o = { .memory_mib = 1024 };
 	bool no_tpm = false;
 	uint32_t u;
@@ -75,6 +80,7 @@ int cmd_run(int argc, char **argv)
 		case O_VARS: vars = strdup(optarg); break;
 		case O_TPM: tpm = strdup(optarg); break;
 		case O_NOTPM: no_tpm = true; break;
+		case O_TPMCA: tpmca = strdup(optarg); break;
 		case O_HEADLESS: o.headless = true; break;
 		case O_SERIAL: o.serial_log = optarg; break;
 		case O_UNTIL: o.done_marker = optarg; break;
@@ -102,6 +108,8 @@ int cmd_run(int argc, char **argv)
 		vars = pathjoin(out, "OVMF_VARS.fd");
 	if (!tpm && !no_tpm)
 		tpm = pathjoin(out, "tpm");
+	if (!tpmca)
+		tpmca = access("keys", F_OK) == 0 ? strdup("keys/tpm-ca") : pathjoin(out, "tpm-ca");
 	if (access(disk, R_OK) < 0 || access(vars, R_OK) < 0) {
 		log_error("%s or %s missing: run 'rempart build' first", disk, vars);
 		return 2;
@@ -109,6 +117,7 @@ int cmd_run(int argc, char **argv)
 	o.disk = disk;
 	o.vars = vars;
 	o.tpm_dir = no_tpm ? NULL : tpm;
+	o.tpm_ca = tpmca;
 	r = vm_run(&o);
 	if (r == -ETIMEDOUT) {
 		log_error("timeout after %u s: QEMU stopped", o.timeout_s);

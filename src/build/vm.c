@@ -47,6 +47,64 @@ static bool file_contains(const char *path, const char *needle)
 	return memmem(buf, len, needle, strlen(needle)) != NULL;
 }
 
+int vm_tpm_manufacture(const char *dir, const char *ca_dir)
+{
+	_cleanup_(argv_freep) struct argv a = ARGV_INIT;
+	_cleanup_free_ char *permall = pathjoin(dir, "tpm2-00.permall"), *ca = NULL, *conf = NULL, *opts = NULL,
+			    *setup = NULL, *text = NULL;
+	int r, n;
+
+	if (!permall)
+		return -ENOMEM;
+	if (access(permall, F_OK) == 0)
+		return 0;
+	if ((r = mkdir_p(dir, 0700)) < 0 || (r = mkdir_p(ca_dir, 0700)) < 0)
+		return r;
+	ca = realpath(ca_dir, NULL);
+	if (!ca)
+		return -errno;
+	conf = pathjoin(ca, "swtpm-localca.conf");
+	opts = pathjoin(ca, "swtpm-localca.options");
+	setup = pathjoin(ca, "swtpm_setup.conf");
+	if (!conf || !opts || !setup)
+		return -ENOMEM;
+	n = asprintf(&text, "statedir = %s\nsigningkey = %s/signkey.pem\nissuercert = %s/issuercert.pem\n"
+			    "certserial = %s/certserial\n",
+		     ca, ca, ca, ca);
+	if (n < 0 || (r = write_file_atomic(conf, text, (size_t)n, 0600)) < 0)
+		return n < 0 ? -ENOMEM : r;
+	free(text);
+	text = NULL;
+	static const char o[] = "--platform-manufacturer Rempart\n--platform-version 2.1\n--platform-model QEMU\n";
+	if ((r = write_file_atomic(opts, o, sizeof(o) - 1, 0600)) < 0)
+		return r;
+	n = asprintf(&text, "create_certs_tool = /usr/bin/swtpm_localca\ncreate_certs_tool_config = %s\n"
+			    "create_certs_tool_options = %s\n",
+		     conf, opts);
+	if (n < 0 || (r = write_file_atomic(setup, text, (size_t)n, 0600)) < 0)
+		return n < 0 ? -ENOMEM : r;
+	argv_add(&a, "swtpm_setup");
+	argv_add(&a, "--tpm2");
+	argv_add(&a, "--tpmstate");
+	argv_add(&a, dir);
+	argv_add(&a, "--create-ek-cert");
+	argv_add(&a, "--create-platform-cert");
+	argv_add(&a, "--pcr-banks");
+	argv_add(&a, "sha1,sha256,sha384,sha512");
+	argv_add(&a, "--config");
+	argv_add(&a, setup);
+	if (a.error)
+		return a.error;
+	r = run_command(&a, NULL, NULL, true, NULL);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "swtpm_setup could not manufacture the TPM state in %s (CA %s)", dir,
+				 ca);
+	log_info("manufactured a TPM in %s: EK certificates from the CA in %s (trust %s/swtpm-localca-rootca-cert.pem "
+		 "and %s/issuercert.pem)",
+		 dir, ca, ca, ca);
+	return 0;
+}
+
 static int start_swtpm(const char *dir, char **sock, pid_t *pid)
 {
 	_cleanup_(argv_freep) struct argv a = ARGV_INIT;
@@ -104,6 +162,14 @@ int vm_run(const struct vm_opts *o)
 		}
 	}
 
+	if (o->tpm_dir && o->tpm_ca) {
+		r = vm_tpm_manufacture(o->tpm_dir, o->tpm_ca);
+		if (r < 0) {
+			if (!o->vars_in_place)
+				unlink(vars);
+			return r;
+		}
+	}
 	if (o->tpm_dir) {
 		r = start_swtpm(o->tpm_dir, &sock, &tpm_pid);
 		if (r < 0)

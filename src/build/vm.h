@@ -15,6 +15,9 @@ struct vm_opts {
 	const char *initrd;
 	const char *append;
 	const char *tpm_dir;    /* swtpm state directory (NULL: no TPM) */
+	const char *tpm_ca;     /* a new TPM state is manufactured with EK certificates
+	                         * from this swtpm_localca CA directory (NULL: no
+	                         * manufacturing, no EK certificates) */
 	const char *serial_log; /* serial to this file instead of the terminal */
 	const char *netdev;     /* extra -netdev user,... specification or NULL */
 	bool snapshot;          /* do not write the disk */
@@ -24,6 +27,14 @@ struct vm_opts {
 	unsigned timeout_s;     /* 0: none */
 	const char *done_marker; /* stop when the serial log shows this (with serial_log) */
 };
+
+/* Manufactures the swtpm state in dir, unless it exists already: EKs (RSA
+ * 2048, ECC) and their certificates in NV (TCG EK Credential Profile
+ * indices) plus a platform certificate, from the CA in ca_dir (created by
+ * swtpm_localca on first use: swtpm-localca-rootca-cert.pem and
+ * issuercert.pem are what a verifier trusts), with the sha1, sha256,
+ * sha384 and sha512 PCR banks like an unmanufactured swtpm. */
+int vm_tpm_manufacture(const char *dir, const char *ca_dir);
 
 /* Runs the VM to completion. Returns the QEMU exit status (>= 0), or
  * -ETIMEDOUT when the timeout was reached (QEMU killed), or a negative errno. */

@@ -34,11 +34,34 @@ tpm_stop() {
 		PID[$n]=
 	fi
 }
+# The TPMs are manufactured like real ones: swtpm_setup creates the EKs and,
+# through swtpm_localca, their certificates in NV (0x01c00002 for the RSA
+# EK; none for the ECC P-256 EK) from this test's "TPM manufacturer" CA.
+mkdir -p "$T_TMP/ca"
+cat > "$T_TMP/ca/localca.conf" <<EOF2
+statedir = $T_TMP/ca
+signingkey = $T_TMP/ca/signkey.pem
+issuercert = $T_TMP/ca/issuercert.pem
+certserial = $T_TMP/ca/certserial
+EOF2
+printf -- '--platform-manufacturer Rempart-test\n--platform-version 2.1\n--platform-model swtpm\n' > "$T_TMP/ca/localca.options"
+cat > "$T_TMP/ca/swtpm_setup.conf" <<EOF2
+create_certs_tool = /usr/bin/swtpm_localca
+create_certs_tool_config = $T_TMP/ca/localca.conf
+create_certs_tool_options = $T_TMP/ca/localca.options
+EOF2
+tpm_manufacture() {
+	[ -e "$T_TMP/tpm-$1/tpm2-00.permall" ] && return 0
+	mkdir -p "$T_TMP/tpm-$1"
+	swtpm_setup --tpm2 --tpmstate "$T_TMP/tpm-$1" --create-ek-cert --create-platform-cert \
+		--pcr-banks sha1,sha256,sha384,sha512 --config "$T_TMP/ca/swtpm_setup.conf" > "$T_TMP/setup-$1.log" 2>&1 ||
+		{ echo "swtpm_setup $1 failed"; cat "$T_TMP/setup-$1.log"; exit 1; }
+}
 # (Re)starts TPM n on its state directory: a reset (PCRs zero), like a reboot.
 tpm_start() {
 	local n=$1 p
 	tpm_stop "$n"
-	mkdir -p "$T_TMP/tpm-$n"
+	tpm_manufacture "$n"
 	p=${PORT[$n]:-$(free_port)}
 	PORT[$n]=$p
 	swtpm socket --tpm2 --tpmstate dir="$T_TMP/tpm-$n" --server type=tcp,port="$p",bindaddr=127.0.0.1 \
@@ -98,16 +121,53 @@ else t_fail "eventlog --json"; fi
 
 # ---------------- enrolment ----------------
 boot A "$DATA/ovmf-sb.log"
+tpm_start B
 t_run "enroll-request on TPM A" "$RA" enroll-request --tcti "$(tcti A)" --state-dir stA -o req.json
+hex2der() { tr a-f A-F | basenc -d --base16; }
+jq -r .ek_certificate req.json | hex2der > ekA.der
+[ "$(jq -r .ek_certificate_nv req.json)" = $((0x01c00002)) ] &&
+	openssl x509 -inform der -in ekA.der -noout -issuer 2>/dev/null | grep -q "CN = swtpm-localca" &&
+	t_ok "the request carries the EK certificate read from NV 0x01c00002 (issuer swtpm-localca)" ||
+	t_fail "EK certificate in the request: $(jq -c '{ek_certificate_nv, c: (.ek_certificate // "null")[0:40]}' req.json)"
+EKCA=(--ek-ca "$T_TMP/ca/swtpm-localca-rootca-cert.pem" --ek-ca "$T_TMP/ca/issuercert.pem")
+t_exit "challenge without a way to vouch for the EK refused" 2 "must be vouched for: --ek-ca" \
+	"$RA" challenge --request req.json --ak-registry "$REG" -o ch.json
+# an EK certificate for A's key from a CA that is not a TPM maker's
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca2.key -out ca2.crt \
+	-subj "/CN=swtpm-localca" -days 30 >/dev/null 2>&1
+openssl x509 -inform der -in ekA.der -pubkey -noout > ekA.pub
+openssl x509 -new -subj /CN=unknown -force_pubkey ekA.pub -CA ca2.crt -CAkey ca2.key -days 30 -outform der \
+	-out fake.der 2>/dev/null
+jq --arg c "$(od -An -tx1 -v fake.der | tr -d ' \n')" '.ek_certificate = $c' req.json > req-otherca.json
+t_exit "EK certificate signed by another CA (same name, other key) refused" 2 \
+	"EK refused: the EK certificate .* does not chain to the TPM manufacturer CAs" \
+	"$RA" challenge --request req-otherca.json --ak-registry "$REG" "${EKCA[@]}" -o ch.json
+t_exit "genuine EK certificate, but the trust store holds another maker's CA: refused" 2 "does not chain" \
+	"$RA" challenge --request req.json --ak-registry "$REG" --ek-ca ca2.crt -o ch.json
+# TPM B's genuine certificate (same maker) presented for A's EK
+"$RA" enroll-request --tcti "$(tcti B)" --state-dir stB -o reqB.json >/dev/null 2>&1
+jq --slurpfile b reqB.json '.ek_certificate = $b[0].ek_certificate' req.json > req-otherkey.json
+t_exit "a genuine EK certificate of another TPM (another key) refused" 2 "certifies another key" \
+	"$RA" challenge --request req-otherkey.json --ak-registry "$REG" "${EKCA[@]}" -o ch.json
+jq '.ek_certificate = null' req.json > req-nocert.json
+t_exit "a request without an EK certificate refused" 2 "no EK certificate .* not enrolled" \
+	"$RA" challenge --request req-nocert.json --ak-registry "$REG" "${EKCA[@]}" -o ch.json
+"$RA" enroll-request --tcti "$(tcti B)" --state-dir stBe --ek ecc -o reqBe.json 2> reqBe.err
+[ "$(jq -r .ek_certificate reqBe.json)" = null ] && grep -q "no EK certificate in the TPM (NV index 0x01c0000a" reqBe.err &&
+	t_ok "ECC EK: no certificate at NV 0x01c0000a, the agent says so and sends none" || t_fail "ECC EK request: $(cat reqBe.err)"
+t_exit "ECC EK without a certificate refused" 2 "no EK certificate" \
+	"$RA" challenge --request reqBe.json --ak-registry "$REG" "${EKCA[@]}" -o ch.json
+jq -r .ek_name req.json > allow
+t_run "without a certificate, an EK pinned with --ek-allow is accepted (documented opt-out)" \
+	"$RA" challenge --request req-nocert.json --ak-registry "$REG" "${EKCA[@]}" --ek-allow allow -o ch.json
+t_exit "with --ek-allow too, a certificate that fails is still refused" 2 "certifies another key" \
+	"$RA" challenge --request req-otherkey.json --ak-registry "$REG" "${EKCA[@]}" --ek-allow allow -o ch.json
 echo "000b$(printf '%064d' 0)" > allow-other
 t_exit "challenge refused for an EK outside the allow list" 2 "not in the allow list" \
 	"$RA" challenge --request req.json --ak-registry "$REG" --ek-allow allow-other -o ch.json
-jq -r .ek_name req.json > allow
-t_run "challenge (software MakeCredential to A's EK, EK in the allow list)" \
-	"$RA" challenge --request req.json --ak-registry "$REG" --ek-allow allow -o ch.json
+t_run "challenge (EK certificate chains to the maker's CA and certifies the EK; software MakeCredential)" \
+	"$RA" challenge --request req.json --ak-registry "$REG" "${EKCA[@]}" -o ch.json
 # the challenge answered by another TPM: ActivateCredential refuses
-tpm_start B
-"$RA" enroll-request --tcti "$(tcti B)" --state-dir stB -o reqB.json >/dev/null 2>&1
 t_exit "another TPM cannot answer A's challenge" 3 "refused the credential" \
 	"$RA" activate --tcti "$(tcti B)" --state-dir stB --challenge ch.json -o resp-bad.json
 t_run "activate on TPM A (ActivateCredential, EK policy session)" \
@@ -116,7 +176,8 @@ t_run "activate on TPM A (ActivateCredential, EK policy session)" \
 jq '.secret = "00000000000000000000000000000000000000000000000000000000000000ff"' resp.json > resp-forged.json
 t_exit "register refuses a wrong secret" 2 "not the challenge's" "$RA" register --response resp-forged.json --ak-registry "$REG"
 [ ! -e "$REG/$(jq -r .ak_name req.json).json" ] && t_ok "nothing registered after the wrong secret" || t_fail "registered after a wrong secret"
-t_run "register the activated AK" "$RA" register --response resp.json --ak-registry "$REG"
+t_exit "register the activated AK (EK vouched for by its certificate)" 0 "registered attestation key .*certificate: .*swtpm-localca" \
+	"$RA" register --response resp.json --ak-registry "$REG"
 [ -e "$REG/$(jq -r .ak_name req.json).json" ] && t_ok "AK registered under its name" || t_fail "AK not in the registry"
 t_exit "register twice: no pending challenge" 2 "no pending challenge" "$RA" register --response resp.json --ak-registry "$REG"
 

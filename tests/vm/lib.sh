@@ -17,6 +17,7 @@ VM_LOG=
 VM_UPDATE_URL=https://10.0.2.100/repo
 VM_BUILD_ARGS=(--update-server "$VM_UPDATE_URL")
 VM_SEQ=0
+VM_TPM_CA=$VM_DIR/keys/tpm-ca
 
 # vm_image: builds keys and the version-0.1.0 image once (reused by every suite).
 vm_image() {
@@ -47,7 +48,9 @@ vm_part_offset() {
 }
 
 # vm_boot DISK [rempart run args...]: boots in the background with the
-# serial console on a pipe; the log accumulates in $VM_LOG.
+# serial console on a pipe; the log accumulates in $VM_LOG. A new TPM state
+# is manufactured with EK certificates from the CA in $VM_TPM_CA (the
+# verifier's trust store: its swtpm-localca-rootca-cert.pem, issuercert.pem).
 vm_boot() {
 	local disk=$1; shift
 	local d
@@ -58,7 +61,7 @@ vm_boot() {
 	cat "$d/ser.out" >> "$VM_LOG" &
 	VM_CAT=$!
 	"$REMPART" run --disk "$disk" --vars "${VM_VARS:-$VM_DIR/out/OVMF_VARS.fd}" --headless \
-		--serial "pipe:$d/ser" --timeout "${VM_TIMEOUT:-600}" "$@" > "$d/run.log" 2>&1 &
+		--serial "pipe:$d/ser" --timeout "${VM_TIMEOUT:-600}" --tpm-ca "$VM_TPM_CA" "$@" > "$d/run.log" 2>&1 &
 	VM_PID=$!
 	exec {VM_IN}> "$d/ser.in"
 }

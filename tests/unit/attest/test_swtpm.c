@@ -25,6 +25,7 @@
 #include "common.h"
 #include "credential.h"
 #include "device.h"
+#include "ekcert.h"
 #include "eventlog.h"
 #include "quote.h"
 
@@ -142,6 +143,23 @@ static void test_credential_ecc_ek(void **state)
 	credential_round(*state, true, true);
 }
 
+/* An unmanufactured swtpm has no EK certificate: the indices of the TCG EK
+ * Credential Profile are reported as not defined (the host suite reads
+ * real ones from swtpm_setup-manufactured TPMs). */
+static void test_nv_missing(void **state)
+{
+	struct env *e = *state;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	if (!e)
+		skip();
+	assert_int_equal(ad_nv_read(e->t, EKC_NV_RSA2048, 8192, &buf, &len), -ENOENT);
+	assert_non_null(strstr(ad_last_error(e->t), "0x01c00002 is not defined"));
+	assert_int_equal(ad_nv_read(e->t, EKC_NV_ECCP256, 8192, &buf, &len), -ENOENT);
+	assert_null(buf);
+}
+
 static void test_kdfa_known(void **state)
 {
 	/* KDFa is deterministic: two derivations of different lengths share a prefix */
@@ -224,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_credential_rsa_ek),
 		cmocka_unit_test(test_credential_ecc_ek),
 		cmocka_unit_test(test_quote),
+		cmocka_unit_test(test_nv_missing),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
