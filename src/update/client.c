@@ -9,10 +9,12 @@
  *   3. download environment images into environments_dir/<name>/<version>
  *      (size-bounded, sha256, dm-verity check, then rename into place);
  *   4. give the inactive slot random partition UUIDs (no boot entry can
- *      find a half-written slot), stream root and verity tree into its
- *      partitions (size-bounded, sha256), fsync;
- *   5. verify the written slot with the verity library against the root
- *      hash of the manifest;
+ *      find a half-written slot);
+ *   5. download the hash tree into memory (size-bounded, sha256), check
+ *      it whole against the manifest's root hash, write it; then stream
+ *      the root into its partition (size-bounded, sha256), checking every
+ *      data block against the tree's level 0 as it is written (one pass,
+ *      no read-back), fdatasync;
  *   6. set the slot's partition UUIDs derived from the root hash;
  *   7. only now touch the ESP: remove stale entries of other versions,
  *      write EFI/Linux/rempart_<version>+<tries>.efi (temp, fsync, rename).
