@@ -9,10 +9,12 @@
  *   3. download environment images into environments_dir/<name>/<version>
  *      (size-bounded, sha256, dm-verity check, then rename into place);
  *   4. give the inactive slot random partition UUIDs (no boot entry can
- *      find a half-written slot), stream root and verity tree into its
- *      partitions (size-bounded, sha256), fsync;
- *   5. verify the written slot with the verity library against the root
- *      hash of the manifest;
+ *      find a half-written slot);
+ *   5. download the hash tree into memory (size-bounded, sha256), check
+ *      it whole against the manifest's root hash, write it; then stream
+ *      the root into its partition (size-bounded, sha256), checking every
+ *      data block against the tree's level 0 as it is written (one pass,
+ *      no read-back), fdatasync;
  *   6. set the slot's partition UUIDs derived from the root hash;
  *   7. only now touch the ESP: remove stale entries of other versions,
  *      write EFI/Linux/rempart_<version>+<tries>.efi (temp, fsync, rename).
@@ -380,14 +382,45 @@ static int sink_push(void *ud, const uint8_t *buf, size_t len)
 	return wpipe_push(s->wp, buf, len);
 }
 
-/* Streams an artifact to fd at base, checks its sha256. */
+/* The dm-verity level-0 check of the root, on the pipeline's checker
+ * thread (wpipe.h). */
+struct vcheck {
+	struct rv_stream *vs;
+	struct rv_report rep;
+	bool failed;
+};
+
+static int vcheck_push(void *ud, const uint8_t *buf, size_t len)
+{
+	struct vcheck *v = ud;
+	int r = rv_stream_update(v->vs, buf, len, &v->rep);
+
+	if (r == -EBADMSG)
+		v->failed = true;
+	return r;
+}
+
+static int sha256_refusal(const uint8_t h[32], const struct um_artifact *a, const char *what, struct uc_result *res)
+{
+	char got[65], want[65];
+
+	hex_encode(h, 32, got);
+	hex_encode(a->sha256, 32, want);
+	return uc_refuse(res, UC_SHA256, "%s: sha256 %s, the manifest says %s (artifact of another release "
+			 "or corrupted: mix-and-match refused)", what, got, want);
+}
+
+/* Streams an artifact to fd at base, checks its size (http) and sha256;
+ * with vs, also checks each data block against the hash tree's level-0
+ * entries as it is written (stopping at the first bad block). */
 static int download_to(struct client *c, const struct um_artifact *a, const char *what, int fd, uint64_t base,
-		       struct uc_result *res)
+		       struct rv_stream *vs, struct uc_result *res)
 {
 	_cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *sha = EVP_MD_CTX_new();
 	_cleanup_free_ char *url = NULL;
 	struct wpipe *wp = NULL;
 	struct sink sink = { .total = a->size };
+	struct vcheck vc = { .vs = vs };
 	uint8_t h[32];
 	int r, w;
 
@@ -396,14 +429,19 @@ static int download_to(struct client *c, const struct um_artifact *a, const char
 	if ((r = url_for(c, a->path, &url)) < 0)
 		return r;
 	log_info("downloading %s (%llu bytes) from %s", what, (unsigned long long)a->size, url);
-	/* Receiving overlaps with writing and hashing (wpipe.h). */
-	r = wpipe_start(fd, base, sha, &wp);
+	/* Receiving overlaps with writing + sha256 and with the verity
+	 * hashing (wpipe.h). */
+	r = wpipe_start(fd, base, sha, vs ? vcheck_push : NULL, &vc, &wp);
 	if (r < 0)
 		return r;
 	sink.wp = wp;
 	sink.fault = strcmp(what, "uki") == 0 ? "uki-download" : strcmp(what, "root") == 0 ? "root-write" : NULL;
 	r = http_get_stream(c->http, url, a->size, sink_push, &sink, res);
 	w = wpipe_finish(wp);
+	if (vc.failed)
+		return uc_refuse(res, UC_VERITY, "%s: data block %llu does not match the hash tree checked against the "
+				 "manifest's root hash (dm-verity: %s); the image is corrupted or from another "
+				 "release", what, (unsigned long long)vc.rep.block, rv_problem_str(vc.rep.problem));
 	if (r == 0 && w < 0)
 		r = w;
 	if (r == -EBADMSG)
@@ -412,15 +450,91 @@ static int download_to(struct client *c, const struct um_artifact *a, const char
 		return r;
 	if (EVP_DigestFinal_ex(sha, h, NULL) != 1)
 		return -EIO;
-	if (memcmp(h, a->sha256, 32) != 0) {
-		char got[65], want[65];
-
-		hex_encode(h, 32, got);
-		hex_encode(a->sha256, 32, want);
-		return uc_refuse(res, UC_SHA256, "%s: sha256 %s, the manifest says %s (artifact of another release "
-				 "or corrupted: mix-and-match refused)", what, got, want);
+	if (memcmp(h, a->sha256, 32) != 0)
+		return sha256_refusal(h, a, what, res);
+	if (vs) {
+		r = rv_stream_finish(vs, &vc.rep);
+		if (r == -EBADMSG)
+			return uc_refuse(res, UC_VERITY, "%s: ends at data block %llu, before the last block the "
+					 "hash tree describes (dm-verity: %s)", what, (unsigned long long)vc.rep.block,
+					 rv_problem_str(vc.rep.problem));
+		if (r < 0)
+			return r;
 	}
 	return 0;
+}
+
+struct mem_sink {
+	uint8_t *buf;
+	size_t len, cap;
+};
+
+static int mem_push(void *ud, const uint8_t *buf, size_t len)
+{
+	struct mem_sink *m = ud;
+
+	if (len > m->cap - m->len)
+		return -EFBIG; /* cannot happen: http bounds the body to the declared size */
+	memcpy(m->buf + m->len, buf, len);
+	m->len += len;
+	return 0;
+}
+
+/* Downloads an artifact into memory (size-bounded, sha256). */
+static int download_mem(struct client *c, const struct um_artifact *a, const char *what, uint8_t **out,
+			struct uc_result *res)
+{
+	_cleanup_free_ char *url = NULL;
+	struct mem_sink ms = { .cap = (size_t)a->size };
+	uint8_t h[32];
+	int r;
+
+	if ((r = url_for(c, a->path, &url)) < 0)
+		return r;
+	ms.buf = malloc(ms.cap ? ms.cap : 1);
+	if (!ms.buf)
+		return -ENOMEM;
+	log_info("downloading %s (%llu bytes) from %s", what, (unsigned long long)a->size, url);
+	r = http_get_stream(c->http, url, a->size, mem_push, &ms, res);
+	if (r == -EBADMSG)
+		snprintf(res->msg + strlen(res->msg), sizeof(res->msg) - strlen(res->msg), " (%s)", what);
+	if (r == 0 && EVP_Digest(ms.buf, ms.len, h, NULL, EVP_sha256(), NULL) != 1)
+		r = -EIO;
+	if (r == 0 && memcmp(h, a->sha256, 32) != 0)
+		r = sha256_refusal(h, a, what, res);
+	if (r < 0) {
+		free(ms.buf);
+		return r;
+	}
+	*out = ms.buf;
+	return 0;
+}
+
+/* The verity parameters of the manifest, for the library. */
+static void verity_params(const struct um_verity *v, uint64_t hash_off, uint64_t data_off, struct rv_params *p)
+{
+	rv_params_default(p);
+	p->superblock = v->superblock;
+	p->hash_area_offset = hash_off;
+	p->data_area_offset = data_off;
+	if (!v->superblock) {
+		snprintf(p->hash_name, sizeof(p->hash_name), "%s", v->hash);
+		p->data_block_size = v->data_block_size;
+		p->hash_block_size = v->hash_block_size;
+		p->data_blocks = v->data_blocks;
+		memcpy(p->salt, v->salt, v->salt_len);
+		p->salt_size = (uint16_t)v->salt_len;
+	}
+}
+
+/* With a superblock the parameters came from the hash tree: they must be
+ * the manifest's (the root hash alone would not pin the data size). */
+static bool verity_params_match(const struct rv_params *p, const struct um_verity *v)
+{
+	return !v->superblock ||
+	       (strcmp(p->hash_name, v->hash) == 0 && p->data_block_size == v->data_block_size &&
+		p->hash_block_size == v->hash_block_size && p->data_blocks == v->data_blocks &&
+		p->salt_size == v->salt_len && memcmp(p->salt, v->salt, v->salt_len) == 0);
 }
 
 static int verify_verity(int data_fd, uint64_t data_off, int hash_fd, uint64_t hash_off, const struct um_verity *v,
@@ -430,18 +544,7 @@ static int verify_verity(int data_fd, uint64_t data_off, int hash_fd, uint64_t h
 	struct rv_report rep;
 	int r;
 
-	rv_params_default(&p);
-	p.superblock = v->superblock;
-	p.hash_area_offset = hash_off;
-	p.data_area_offset = data_off;
-	if (!v->superblock) {
-		snprintf(p.hash_name, sizeof(p.hash_name), "%s", v->hash);
-		p.data_block_size = v->data_block_size;
-		p.hash_block_size = v->hash_block_size;
-		p.data_blocks = v->data_blocks;
-		memcpy(p.salt, v->salt, v->salt_len);
-		p.salt_size = (uint16_t)v->salt_len;
-	}
+	verity_params(v, hash_off, data_off, &p);
 	r = rv_verify_fd(data_fd, hash_fd, &p, v->roothash, v->roothash_len, &rep, NULL, NULL);
 	if (r == -EBADMSG)
 		return uc_refuse(res, UC_VERITY, "%s: dm-verity check against the manifest's root hash failed: %s at "
@@ -450,12 +553,7 @@ static int verify_verity(int data_fd, uint64_t data_off, int hash_fd, uint64_t h
 		return uc_refuse(res, UC_VERITY, "%s: the written hash tree is not usable: %s", what, strerror(-r));
 	if (r < 0)
 		return r;
-	/* With a superblock the parameters came from disk: they must be the
-	 * manifest's (the root hash alone would not pin the data size). */
-	if (v->superblock &&
-	    (strcmp(p.hash_name, v->hash) != 0 || p.data_block_size != v->data_block_size ||
-	     p.hash_block_size != v->hash_block_size || p.data_blocks != v->data_blocks ||
-	     p.salt_size != v->salt_len || memcmp(p.salt, v->salt, v->salt_len) != 0))
+	if (!verity_params_match(&p, v))
 		return uc_refuse(res, UC_VERITY, "%s: the hash tree's superblock parameters differ from the manifest",
 				 what);
 	return 0;
@@ -484,7 +582,7 @@ static int download_uki(struct client *c, const struct um_manifest *m, struct uc
 		return r;
 	if ((r = atomic_file_open(&af, path, 0600)) < 0)
 		return r;
-	r = download_to(c, &m->uki, "uki", af.fd, 0, res);
+	r = download_to(c, &m->uki, "uki", af.fd, 0, NULL, res);
 	if (r < 0)
 		return r;
 	return atomic_file_commit(&af);
@@ -514,10 +612,10 @@ static int install_environment(struct client *c, const struct um_manifest *m, co
 	if (ifd < 0 || hfd < 0)
 		return -errno;
 	snprintf(what, sizeof(what), "environment %s image", e->name);
-	if ((r = download_to(c, &e->image, what, ifd, 0, res)) < 0)
+	if ((r = download_to(c, &e->image, what, ifd, 0, NULL, res)) < 0)
 		return r;
 	snprintf(what, sizeof(what), "environment %s hash tree", e->name);
-	if ((r = download_to(c, &e->hash, what, hfd, 0, res)) < 0)
+	if ((r = download_to(c, &e->hash, what, hfd, 0, NULL, res)) < 0)
 		return r;
 	if (fsync(ifd) < 0 || fsync(hfd) < 0)
 		return -errno;
@@ -583,6 +681,10 @@ static void prune_environments(struct client *c, const struct um_manifest *m)
 static int slot_write(struct client *c, const struct um_manifest *m, int slot, struct uc_result *res)
 {
 	_cleanup_close_ int fd = -1;
+	_cleanup_free_ uint8_t *tree = NULL;
+	_cleanup_(rv_stream_freep) struct rv_stream *vs = NULL;
+	struct rv_params p;
+	struct rv_report rep;
 	uint8_t ru[16], vu[16];
 	int r;
 
@@ -607,23 +709,38 @@ static int slot_write(struct client *c, const struct um_manifest *m, int slot, s
 	r = disk_set_slot_uuids(c->cfg.disk, &c->dl, slot, ru, vu);
 	if (r < 0)
 		return log_errno(LOG_LVL_ERROR, r, "cannot reset the partition UUIDs of slot %c", slot_name[slot]);
-	r = download_to(c, &m->root, "root", fd, c->dl.root[slot].offset, res);
-	if (r == 0)
-		r = download_to(c, &m->verity_tree, "verity", fd, c->dl.verity[slot].offset, res);
+	/* The hash tree first, into memory: size and sha256, then the whole
+	 * tree against the manifest's root hash, before a byte of the root
+	 * is written. */
+	r = download_mem(c, &m->verity_tree, "verity", &tree, res);
+	if (r < 0 && r != -EBADMSG && r != -EPROTO)
+		return log_errno(LOG_LVL_ERROR, r, "cannot download the hash tree of %s", m->version);
+	if (r < 0)
+		return r;
+	verity_params(&m->verity, 0, 0, &p);
+	r = rv_stream_new(&p, tree, (size_t)m->verity_tree.size, m->verity.roothash, m->verity.roothash_len, &rep, &vs);
+	if (r == -EBADMSG)
+		return uc_refuse(res, UC_VERITY, "verity: the hash tree does not match the manifest's root hash: %s at "
+				 "hash block %llu", rv_problem_str(rep.problem), (unsigned long long)rep.block);
+	if (r == -ENOMEM)
+		return log_errno(LOG_LVL_ERROR, r, "cannot check the hash tree");
+	if (r < 0)
+		return uc_refuse(res, UC_VERITY, "verity: the hash tree is not usable: %s", strerror(-r));
+	if (!verity_params_match(&p, &m->verity))
+		return uc_refuse(res, UC_VERITY, "verity: the hash tree's superblock parameters differ from the manifest");
+	r = pwrite_full(fd, tree, (size_t)m->verity_tree.size, (off_t)c->dl.verity[slot].offset);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot write slot %c of %s", slot_name[slot], c->cfg.disk);
+	/* Then the root, streamed: written, sha256 and every data block
+	 * checked against the (now trusted) level-0 hashes as it goes. */
+	r = download_to(c, &m->root, "root", fd, c->dl.root[slot].offset, vs, res);
 	if (r < 0 && r != -EBADMSG && r != -EPROTO)
 		return log_errno(LOG_LVL_ERROR, r, "cannot write slot %c of %s", slot_name[slot], c->cfg.disk);
 	if (r < 0)
 		return r;
-	if (fsync(fd) < 0)
+	/* Durable before the UUIDs name the slot (and before the ESP entry). */
+	if (fdatasync(fd) < 0)
 		return log_errno(LOG_LVL_ERROR, -errno, "cannot flush %s", c->cfg.disk);
-	/* Drop our cached pages so the check reads what the device holds. */
-	(void)posix_fadvise(fd, (off_t)c->dl.root[slot].offset, (off_t)m->root.size, POSIX_FADV_DONTNEED);
-	(void)posix_fadvise(fd, (off_t)c->dl.verity[slot].offset, (off_t)m->verity_tree.size, POSIX_FADV_DONTNEED);
-	r = verify_verity(fd, c->dl.root[slot].offset, fd, c->dl.verity[slot].offset, &m->verity, "slot", res);
-	if (r < 0 && r != -EBADMSG)
-		return log_errno(LOG_LVL_ERROR, r, "cannot read slot %c back from %s", slot_name[slot], c->cfg.disk);
-	if (r < 0)
-		return r;
 	disk_roothash_uuids(m->verity.roothash, m->verity.roothash_len, ru, vu);
 	r = disk_set_slot_uuids(c->cfg.disk, &c->dl, slot, ru, vu);
 	if (r < 0)

@@ -14,53 +14,97 @@ struct slot {
 	uint64_t off;
 };
 
+enum { WRITER, CHECKER, N_CONSUMERS };
+
+struct consumer {
+	struct wpipe *p;
+	unsigned id;
+	uint64_t next; /* sequence number of the next buffer to consume */
+	pthread_t thread;
+	bool running;
+};
+
 struct wpipe {
 	int fd;
 	uint64_t base, off;
 	EVP_MD_CTX *digest;
+	wpipe_check_fn check;
+	void *check_ud;
 	struct slot slots[WPIPE_SLOTS];
-	unsigned tail, queued;       /* ring of filled slots: [tail, tail + queued) */
-	struct slot *fill;           /* being filled by the producer (not in the ring) */
-	unsigned fill_idx;
+	/* Buffers are numbered in submission order; buffer n lives in slot
+	 * n % WPIPE_SLOTS. [oldest unconsumed, head) are queued; head is
+	 * being filled by the producer. */
+	uint64_t head;
+	struct slot *fill;
+	struct consumer cons[N_CONSUMERS];
+	unsigned n_cons;
 	bool done;
 	int error;
 	pthread_mutex_t mu;
 	pthread_cond_t cv_work, cv_free;
-	pthread_t thread;
 };
+
+/* Sequence number of the oldest buffer some consumer still needs. mu held. */
+static uint64_t oldest_locked(const struct wpipe *p)
+{
+	uint64_t o = p->head;
+
+	for (unsigned i = 0; i < p->n_cons; i++)
+		if (p->cons[i].next < o)
+			o = p->cons[i].next;
+	return o;
+}
+
+static int consume(struct wpipe *p, unsigned id, const struct slot *s)
+{
+	if (id == CHECKER)
+		return p->check(p->check_ud, s->buf, s->len);
+	int r = pwrite_full(p->fd, s->buf, s->len, (off_t)(p->base + s->off));
+
+	if (r < 0)
+		return r;
+	if (p->digest && EVP_DigestUpdate(p->digest, s->buf, s->len) != 1)
+		return -EIO;
+	return 0;
+}
 
 static void *worker(void *arg)
 {
-	struct wpipe *p = arg;
+	struct consumer *c = arg;
+	struct wpipe *p = c->p;
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		struct slot *s;
 		int r = 0;
 
-		while (p->queued == 0 && !p->done)
+		while (c->next == p->head && !p->done)
 			pthread_cond_wait(&p->cv_work, &p->mu);
-		if (p->queued == 0)
+		if (c->next == p->head)
 			break;
-		s = &p->slots[p->tail];
-		pthread_mutex_unlock(&p->mu);
+		s = &p->slots[c->next % WPIPE_SLOTS];
 		if (!p->error) {
-			r = pwrite_full(p->fd, s->buf, s->len, (off_t)(p->base + s->off));
-			if (r == 0 && p->digest && EVP_DigestUpdate(p->digest, s->buf, s->len) != 1)
-				r = -EIO;
+			pthread_mutex_unlock(&p->mu);
+			r = consume(p, c->id, s);
+			pthread_mutex_lock(&p->mu);
+			if (r < 0 && !p->error)
+				p->error = r;
 		}
-		pthread_mutex_lock(&p->mu);
-		if (r < 0 && !p->error)
-			p->error = r;
-		p->tail = (p->tail + 1) % WPIPE_SLOTS;
-		p->queued--;
-		pthread_cond_signal(&p->cv_free);
+		c->next++;
+		pthread_cond_broadcast(&p->cv_free);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
 
-int wpipe_start(int fd, uint64_t base, EVP_MD_CTX *digest, struct wpipe **out)
+static void free_slots(struct wpipe *p)
+{
+	for (unsigned i = 0; i < WPIPE_SLOTS; i++)
+		free(p->slots[i].buf);
+}
+
+int wpipe_start(int fd, uint64_t base, EVP_MD_CTX *digest, wpipe_check_fn check, void *check_userdata,
+		struct wpipe **out)
 {
 	struct wpipe *p = calloc(1, sizeof(*p));
 
@@ -69,11 +113,13 @@ int wpipe_start(int fd, uint64_t base, EVP_MD_CTX *digest, struct wpipe **out)
 	p->fd = fd;
 	p->base = base;
 	p->digest = digest;
+	p->check = check;
+	p->check_ud = check_userdata;
+	p->n_cons = check ? 2 : 1;
 	for (unsigned i = 0; i < WPIPE_SLOTS; i++) {
 		p->slots[i].buf = malloc(WPIPE_BUF);
 		if (!p->slots[i].buf) {
-			for (unsigned j = 0; j < i; j++)
-				free(p->slots[j].buf);
+			free_slots(p);
 			free(p);
 			return -ENOMEM;
 		}
@@ -82,30 +128,29 @@ int wpipe_start(int fd, uint64_t base, EVP_MD_CTX *digest, struct wpipe **out)
 	pthread_cond_init(&p->cv_work, NULL);
 	pthread_cond_init(&p->cv_free, NULL);
 	p->fill = &p->slots[0];
-	p->fill_idx = 0;
-	if (pthread_create(&p->thread, NULL, worker, p) != 0) {
-		for (unsigned i = 0; i < WPIPE_SLOTS; i++)
-			free(p->slots[i].buf);
-		free(p);
-		return -EAGAIN;
+	for (unsigned i = 0; i < p->n_cons; i++) {
+		p->cons[i] = (struct consumer){ .p = p, .id = i };
+		if (pthread_create(&p->cons[i].thread, NULL, worker, &p->cons[i]) != 0) {
+			p->error = -EAGAIN;
+			(void)wpipe_finish(p);
+			return -EAGAIN;
+		}
+		p->cons[i].running = true;
 	}
 	*out = p;
 	return 0;
 }
 
-/* Queues the slot being filled and moves to the next free one. The queue
- * is [tail, tail + queued); the producer fills the slot right after it. A
- * slot stays counted in `queued` while the worker writes it. mu held. */
+/* Queues the buffer being filled and waits for a free one. mu held. */
 static void submit_locked(struct wpipe *p)
 {
 	p->fill->off = p->off;
 	p->off += p->fill->len;
-	p->queued++;
-	pthread_cond_signal(&p->cv_work);
-	while (p->queued == WPIPE_SLOTS)
+	p->head++;
+	pthread_cond_broadcast(&p->cv_work);
+	while (p->head - oldest_locked(p) == WPIPE_SLOTS)
 		pthread_cond_wait(&p->cv_free, &p->mu);
-	p->fill_idx = (p->tail + p->queued) % WPIPE_SLOTS;
-	p->fill = &p->slots[p->fill_idx];
+	p->fill = &p->slots[p->head % WPIPE_SLOTS];
 	p->fill->len = 0;
 }
 
@@ -142,15 +187,16 @@ int wpipe_finish(struct wpipe *p)
 	int err;
 
 	pthread_mutex_lock(&p->mu);
-	if (p->fill->len)
+	if (p->fill->len && !p->error)
 		submit_locked(p);
 	p->done = true;
-	pthread_cond_signal(&p->cv_work);
+	pthread_cond_broadcast(&p->cv_work);
 	pthread_mutex_unlock(&p->mu);
-	pthread_join(p->thread, NULL);
+	for (unsigned i = 0; i < p->n_cons; i++)
+		if (p->cons[i].running)
+			pthread_join(p->cons[i].thread, NULL);
 	err = p->error;
-	for (unsigned i = 0; i < WPIPE_SLOTS; i++)
-		free(p->slots[i].buf);
+	free_slots(p);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv_work);
 	pthread_cond_destroy(&p->cv_free);

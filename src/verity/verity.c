@@ -719,13 +719,71 @@ bad:
 	return true;
 }
 
+/* Checks the hash levels of tree (the hash area from g->first_block) top
+ * down against root: each level against the one above it, which is
+ * already trusted, so the first mismatch names the bad block; and the
+ * spare bytes of every level. Level 0 is then trusted to check data. */
+static int check_tree(const EVP_MD *md, const struct rv_params *p, const struct geometry *g, const uint8_t *tree,
+		      const uint8_t *root, struct rv_report *report)
+{
+	uint8_t digest[EVP_MAX_MD_SIZE];
+	struct hasher h = { 0 };
+	int r;
+
+	r = hasher_init(&h, md, p);
+	if (r < 0)
+		return r;
+	if (g->levels > 0) {
+		const uint8_t *blk = tree + (g->level_start[g->levels - 1] - g->first_block) * p->hash_block_size;
+
+		r = hasher_block(&h, blk, p->hash_block_size, digest);
+		if (r == 0 && memcmp(digest, root, g->digest_size) != 0) {
+			report->problem = RV_ROOT_MISMATCH;
+			report->block = g->level_start[g->levels - 1];
+			report->level = g->levels - 1;
+			r = -EBADMSG;
+		}
+	}
+	for (int lvl = (int)g->levels - 1; r == 0 && lvl >= 0; lvl--) {
+		uint64_t bad;
+
+		if (!spare_ok(p, g, tree, (unsigned)lvl, &bad)) {
+			report->problem = RV_HASH_SPARE;
+			report->block = bad;
+			report->level = (unsigned)lvl;
+			r = -EBADMSG;
+			break;
+		}
+		if (lvl == 0)
+			break;
+		for (uint64_t k = 0; k < g->level_size[lvl - 1]; k++) {
+			const uint8_t *blk = tree + (g->level_start[lvl - 1] - g->first_block + k) * p->hash_block_size;
+			uint64_t hb = g->level_start[lvl] + (k >> g->per_block_bits) - g->first_block;
+			const uint8_t *entry = tree + hb * p->hash_block_size +
+					       (k & ((1ULL << g->per_block_bits) - 1)) * g->digest_full;
+
+			r = hasher_block(&h, blk, p->hash_block_size, digest);
+			if (r < 0)
+				break;
+			if (memcmp(digest, entry, g->digest_size) != 0) {
+				report->problem = RV_HASH_CORRUPT;
+				report->block = g->level_start[lvl - 1] + k;
+				report->level = (unsigned)lvl - 1;
+				r = -EBADMSG;
+				break;
+			}
+		}
+	}
+	hasher_free(&h);
+	return r;
+}
+
 int rv_verify_fd(int data_fd, int hash_fd, struct rv_params *p, const uint8_t *root, size_t root_len,
 		 struct rv_report *report, progress_cb cb, void *userdata)
 {
 	_cleanup_(EVP_MD_freep) EVP_MD *md = NULL;
 	_cleanup_free_ uint8_t *tree = NULL;
-	uint8_t digest[EVP_MAX_MD_SIZE], top[RV_MAX_DIGEST];
-	struct hasher h = { 0 };
+	uint8_t top[RV_MAX_DIGEST];
 	struct geometry g;
 	uint64_t data_size, hash_size, tree_bytes;
 	int r;
@@ -773,53 +831,7 @@ int rv_verify_fd(int data_fd, int hash_fd, struct rv_params *p, const uint8_t *r
 	if (r < 0)
 		return r;
 
-	r = hasher_init(&h, md, p);
-	if (r < 0)
-		return r;
-	/* Top down: each level is checked against the one above it, which
-	 * is already trusted, so the first mismatch names the bad block. */
-	if (g.levels > 0) {
-		const uint8_t *blk = tree + (g.level_start[g.levels - 1] - g.first_block) * p->hash_block_size;
-
-		r = hasher_block(&h, blk, p->hash_block_size, digest);
-		if (r == 0 && memcmp(digest, root, g.digest_size) != 0) {
-			report->problem = RV_ROOT_MISMATCH;
-			report->block = g.level_start[g.levels - 1];
-			report->level = g.levels - 1;
-			r = -EBADMSG;
-		}
-	}
-	for (int lvl = (int)g.levels - 1; r == 0 && lvl >= 0; lvl--) {
-		uint64_t bad;
-
-		if (!spare_ok(p, &g, tree, (unsigned)lvl, &bad)) {
-			report->problem = RV_HASH_SPARE;
-			report->block = bad;
-			report->level = (unsigned)lvl;
-			r = -EBADMSG;
-			break;
-		}
-		if (lvl == 0)
-			break;
-		for (uint64_t k = 0; k < g.level_size[lvl - 1]; k++) {
-			const uint8_t *blk = tree + (g.level_start[lvl - 1] - g.first_block + k) * p->hash_block_size;
-			uint64_t hb = g.level_start[lvl] + (k >> g.per_block_bits) - g.first_block;
-			const uint8_t *entry = tree + hb * p->hash_block_size +
-					       (k & ((1ULL << g.per_block_bits) - 1)) * g.digest_full;
-
-			r = hasher_block(&h, blk, p->hash_block_size, digest);
-			if (r < 0)
-				break;
-			if (memcmp(digest, entry, g.digest_size) != 0) {
-				report->problem = RV_HASH_CORRUPT;
-				report->block = g.level_start[lvl - 1] + k;
-				report->level = (unsigned)lvl - 1;
-				r = -EBADMSG;
-				break;
-			}
-		}
-	}
-	hasher_free(&h);
+	r = check_tree(md, p, &g, tree, root, report);
 	if (r < 0)
 		return r;
 
@@ -837,6 +849,160 @@ int rv_verify_fd(int data_fd, int hash_fd, struct rv_params *p, const uint8_t *r
 		return -EBADMSG;
 	}
 	return 0;
+}
+
+/* --- streaming verification ------------------------------------------ */
+
+struct rv_stream {
+	struct rv_params p;
+	struct geometry g;
+	EVP_MD *md;
+	struct hasher h;
+	const uint8_t *tree;   /* the caller's hash area, from g.first_block */
+	uint8_t top[RV_MAX_DIGEST]; /* levels == 0: the single block's digest */
+	uint8_t *partial;      /* one data block being assembled */
+	size_t partial_len;
+	uint64_t block;        /* next data block to check */
+	uint64_t extra;        /* bytes received after the last data block */
+	int error;             /* sticky: first failure */
+	struct rv_report report;
+};
+
+void rv_stream_free(struct rv_stream *s)
+{
+	if (!s)
+		return;
+	hasher_free(&s->h);
+	EVP_MD_free(s->md);
+	free(s->partial);
+	free(s);
+}
+
+int rv_stream_new(struct rv_params *p, const uint8_t *hash, size_t hash_len, const uint8_t *root, size_t root_len,
+		  struct rv_report *report, struct rv_stream **out)
+{
+	_cleanup_(rv_stream_freep) struct rv_stream *s = NULL;
+	int r;
+
+	memset(report, 0, sizeof(*report));
+	p->hash_area_offset = 0; /* the hash area is the buffer */
+	if (p->superblock) {
+		if (hash_len < RV_SB_SIZE) {
+			report->problem = RV_HASH_TRUNCATED;
+			return -EBADMSG;
+		}
+		r = rv_superblock_parse(hash, RV_SB_SIZE, p);
+	} else {
+		r = rv_params_check(p);
+	}
+	if (r < 0)
+		return r;
+	if (p->data_blocks == 0)
+		return -EINVAL; /* nothing to tell the stream's end by */
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->p = *p;
+	r = compute_geometry(&s->p, &s->g);
+	if (r < 0)
+		return r;
+	if (root_len != s->g.digest_size)
+		return -EMEDIUMTYPE;
+	if (hash_len / s->p.hash_block_size < s->g.end_block) {
+		report->problem = RV_HASH_TRUNCATED;
+		report->block = hash_len / s->p.hash_block_size;
+		return -EBADMSG;
+	}
+	s->md = fetch_md(s->p.hash_name);
+	if (!s->md)
+		return -EOPNOTSUPP;
+	s->tree = hash + s->g.first_block * s->p.hash_block_size;
+	r = check_tree(s->md, &s->p, &s->g, s->tree, root, report);
+	if (r < 0)
+		return r;
+	memcpy(s->top, root, s->g.digest_size);
+	s->partial = malloc(s->p.data_block_size);
+	if (!s->partial)
+		return -ENOMEM;
+	r = hasher_init(&s->h, s->md, &s->p);
+	if (r < 0)
+		return r;
+	*out = TAKE_PTR(s);
+	return 0;
+}
+
+static const uint8_t *stream_entry(const struct rv_stream *s, uint64_t block)
+{
+	const struct geometry *g = &s->g;
+	uint64_t hb;
+
+	if (g->levels == 0)
+		return s->top;
+	hb = g->level_start[0] + (block >> g->per_block_bits) - g->first_block;
+	return s->tree + hb * s->p.hash_block_size + (block & ((1ULL << g->per_block_bits) - 1)) * g->digest_full;
+}
+
+static int stream_block(struct rv_stream *s, const uint8_t *blk)
+{
+	uint8_t digest[EVP_MAX_MD_SIZE];
+	int r = hasher_block(&s->h, blk, s->p.data_block_size, digest);
+
+	if (r < 0)
+		return s->error = r;
+	if (memcmp(digest, stream_entry(s, s->block), s->g.digest_size) != 0) {
+		s->report.problem = s->g.levels == 0 ? RV_ROOT_MISMATCH : RV_DATA_CORRUPT;
+		s->report.block = s->block;
+		return s->error = -EBADMSG;
+	}
+	s->block++;
+	return 0;
+}
+
+int rv_stream_update(struct rv_stream *s, const uint8_t *buf, size_t len, struct rv_report *report)
+{
+	uint32_t bs = s->p.data_block_size;
+	int r;
+
+	while (!s->error && len && s->block < s->p.data_blocks) {
+		if (s->partial_len || len < bs) {
+			size_t take = bs - s->partial_len < len ? bs - s->partial_len : len;
+
+			memcpy(s->partial + s->partial_len, buf, take);
+			s->partial_len += take;
+			buf += take;
+			len -= take;
+			if (s->partial_len < bs)
+				break;
+			s->partial_len = 0;
+			r = stream_block(s, s->partial);
+		} else {
+			r = stream_block(s, buf); /* whole blocks straight from the caller's buffer */
+			buf += bs;
+			len -= bs;
+		}
+		if (r < 0)
+			break;
+	}
+	if (!s->error)
+		s->extra += len;
+	*report = s->report;
+	return s->error;
+}
+
+int rv_stream_finish(struct rv_stream *s, struct rv_report *report)
+{
+	if (!s->error && s->block < s->p.data_blocks) {
+		s->report.problem = RV_DATA_TRUNCATED;
+		s->report.block = s->block;
+		s->error = -EBADMSG;
+	}
+	*report = s->report;
+	return s->error;
+}
+
+uint64_t rv_stream_extra(const struct rv_stream *s)
+{
+	return s->extra;
 }
 
 int rv_verify_root(int hash_fd, uint64_t data_size, struct rv_params *p, const uint8_t *root, size_t root_len,

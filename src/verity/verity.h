@@ -103,5 +103,35 @@ int rv_verify_fd(int data_fd, int hash_fd, struct rv_params *p, const uint8_t *r
 int rv_verify_root(int hash_fd, uint64_t data_size, struct rv_params *p, const uint8_t *root, size_t root_len,
 		   struct rv_report *report);
 
+/* Streaming verification: checks data as it is received or written, in
+ * one pass, against a hash tree already in memory (what dm-verity does at
+ * read time, for every block in order). rv_stream_new checks the whole
+ * tree first, top down against root (with the superblock's parameters if
+ * p->superblock; p->hash_area_offset is taken as 0: `hash` is the hash
+ * area), so level 0 is trusted before the first data byte. p->data_blocks
+ * must be set (-EINVAL): it tells where the data ends. `hash` must stay
+ * valid and unchanged until rv_stream_free. Errors as rv_verify_fd
+ * (-EBADMSG with report filled: root, hash block, spare area, truncation).
+ * One stream is used by one thread at a time. */
+struct rv_stream;
+int rv_stream_new(struct rv_params *p, const uint8_t *hash, size_t hash_len, const uint8_t *root, size_t root_len,
+		  struct rv_report *report, struct rv_stream **out);
+/* Feeds the next len bytes of data, split anywhere. Returns -EBADMSG with
+ * report naming the first data block whose digest is not its level-0
+ * entry (RV_DATA_CORRUPT; RV_ROOT_MISMATCH for a one-block tree); the
+ * error is sticky. Bytes after the last data block are counted, not
+ * checked (the tree does not cover them; see rv_stream_extra). */
+int rv_stream_update(struct rv_stream *s, const uint8_t *buf, size_t len, struct rv_report *report);
+/* 0 if every data block arrived and matched; -EBADMSG with
+ * RV_DATA_TRUNCATED if fewer than data_blocks arrived, or the sticky error. */
+int rv_stream_finish(struct rv_stream *s, struct rv_report *report);
+/* Bytes received after the last data block. */
+uint64_t rv_stream_extra(const struct rv_stream *s);
+void rv_stream_free(struct rv_stream *s);
+static inline void rv_stream_freep(struct rv_stream **s)
+{
+	rv_stream_free(*s);
+}
+
 int rv_verify(const char *data_path, const char *hash_path, struct rv_params *p, const uint8_t *root,
 	      size_t root_len, struct rv_report *report, progress_cb cb, void *userdata);

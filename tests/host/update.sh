@@ -202,6 +202,18 @@ make_release relbad 1.4.0 2 200
 jq '.verity.roothash |= (if .[0:1] == "0" then "1" else "0" end) + .[1:]' relbad/release.json > r && mv r relbad/release.json
 "$PUB" --keys keys --release relbad --channel stable --repo bad-root-repo >/dev/null 2>&1
 serve bad-root-repo; attack "written slot does not match the root hash" verity "$(fresh)"
+# A release whose root image is not the one its hash tree describes (the
+# manifest's sha256 of the root is the swapped file's): caught while
+# streaming, at the first data block that differs from the tree's level 0.
+make_release relmix 1.4.0 2 200
+make_release relmix-other 1.4.0 2 200
+cp relmix-other/root.squashfs relmix/root.squashfs
+jq --arg s "$(stat -c %s relmix/root.squashfs)" --arg h "$(sha256sum < relmix/root.squashfs | cut -d' ' -f1)" \
+	'.artifacts.root.size = ($s|tonumber) | .artifacts.root.sha256 = $h' relmix/release.json > r && mv r relmix/release.json
+"$PUB" --keys keys --release relmix --channel stable --repo mixed-root-repo >/dev/null 2>&1
+serve mixed-root-repo; attack "root image not described by the hash tree" verity "$(fresh)"
+if grep -q "data block 0 does not match the hash tree" "$T_TMP/err"; then t_ok "the first bad data block is named"
+else t_fail "data block message"; fi
 conf otherca.conf $P_OTHER "$T_TMP/st-oca"
 attack "server certificate from another CA" transport otherca.conf 4
 serve good-repo

@@ -390,6 +390,194 @@ static void test_hash_device_size(void **state)
 	assert_int_equal(size, (2048 + 16 + 1) * 4096);
 }
 
+/* --- streaming verification ------------------------------------------ */
+
+struct stream_fixture {
+	uint8_t *data, *hash;
+	size_t data_len, hash_len;
+	uint8_t root[RV_MAX_DIGEST];
+	size_t root_len;
+};
+
+static void stream_load(struct fixture *f, struct stream_fixture *s)
+{
+	assert_int_equal(read_file(f->data, 1 << 28, &s->data, &s->data_len), 0);
+	assert_int_equal(read_file(f->hash, 1 << 28, &s->hash, &s->hash_len), 0);
+}
+
+/* Feeds data in pieces of odd sizes (1 byte to several blocks, crossing
+ * block boundaries); returns the first error. */
+static int stream_feed(struct rv_stream *vs, const uint8_t *data, size_t len, struct rv_report *rep)
+{
+	size_t off = 0, step = 1;
+	int r = 0;
+
+	while (off < len && r == 0) {
+		size_t n = step < len - off ? step : len - off;
+
+		r = rv_stream_update(vs, data + off, n, rep);
+		off += n;
+		step = step * 5 + 3;
+		if (step > 300000)
+			step = 7;
+	}
+	return r;
+}
+
+static void test_stream_ok(void **state)
+{
+	struct fixture *f = *state;
+	struct stream_fixture s = { 0 };
+	struct rv_stream *vs = NULL;
+	struct rv_params p;
+	struct rv_report rep;
+	uint8_t tail[100] = { 1 };
+
+	format_big(f, 20000, s.root, &s.root_len); /* 3 levels */
+	stream_load(f, &s);
+	rv_params_default(&p); /* parameters from the superblock */
+	p.hash_area_offset = 4096; /* ignored: the buffer is the hash area */
+	assert_int_equal(rv_stream_new(&p, s.hash, s.hash_len, s.root, s.root_len, &rep, &vs), 0);
+	assert_int_equal(p.data_blocks, 20000);
+	assert_int_equal(p.salt_size, sizeof(kat_salt));
+	assert_int_equal(stream_feed(vs, s.data, s.data_len, &rep), 0);
+	/* bytes after the last data block are counted, not checked */
+	assert_int_equal(rv_stream_update(vs, tail, sizeof(tail), &rep), 0);
+	assert_int_equal(rv_stream_extra(vs), sizeof(tail));
+	assert_int_equal(rv_stream_finish(vs, &rep), 0);
+	assert_int_equal(rep.problem, RV_OK);
+	rv_stream_free(vs);
+
+	/* sha512, 512-byte data blocks, 1 KiB hash blocks, no superblock */
+	free(s.data);
+	free(s.hash);
+	write_kat_data(f->data, 300);
+	kat_params(&p);
+	strcpy(p.hash_name, "sha512");
+	p.data_block_size = 512;
+	p.hash_block_size = 1024;
+	p.superblock = false;
+	assert_int_equal(rv_format(f->data, f->hash, &p, s.root, &s.root_len, NULL, NULL), 0);
+	stream_load(f, &s);
+	assert_int_equal(rv_stream_new(&p, s.hash, s.hash_len, s.root, s.root_len, &rep, &vs), 0);
+	assert_int_equal(stream_feed(vs, s.data, s.data_len, &rep), 0);
+	assert_int_equal(rv_stream_finish(vs, &rep), 0);
+	rv_stream_free(vs);
+	free(s.data);
+	free(s.hash);
+}
+
+static void test_stream_detects_data(void **state)
+{
+	struct fixture *f = *state;
+	struct stream_fixture s = { 0 };
+	struct rv_stream *vs = NULL;
+	struct rv_params p;
+	struct rv_report rep;
+
+	format_big(f, 20000, s.root, &s.root_len);
+	stream_load(f, &s);
+	s.data[4096 * 12345 + 100] ^= 0x40;
+	s.data[4096 * 17000 + 5] ^= 0x40;
+	rv_params_default(&p);
+	assert_int_equal(rv_stream_new(&p, s.hash, s.hash_len, s.root, s.root_len, &rep, &vs), 0);
+	assert_int_equal(stream_feed(vs, s.data, s.data_len, &rep), -EBADMSG);
+	assert_int_equal(rep.problem, RV_DATA_CORRUPT);
+	assert_int_equal(rep.block, 12345);
+	/* sticky: later data does not clear it */
+	assert_int_equal(rv_stream_update(vs, s.data, 4096, &rep), -EBADMSG);
+	assert_int_equal(rv_stream_finish(vs, &rep), -EBADMSG);
+	assert_int_equal(rep.block, 12345);
+	rv_stream_free(vs);
+
+	/* data that ends early */
+	s.data[4096 * 12345 + 100] ^= 0x40;
+	rv_params_default(&p);
+	assert_int_equal(rv_stream_new(&p, s.hash, s.hash_len, s.root, s.root_len, &rep, &vs), 0);
+	assert_int_equal(stream_feed(vs, s.data, 4096 * 9000 + 17, &rep), 0);
+	assert_int_equal(rv_stream_finish(vs, &rep), -EBADMSG);
+	assert_int_equal(rep.problem, RV_DATA_TRUNCATED);
+	assert_int_equal(rep.block, 9000);
+	rv_stream_free(vs);
+	free(s.data);
+	free(s.hash);
+}
+
+/* The tree is checked against the root before any data: a bad hash
+ * block, a wrong root, a truncated tree are refused by rv_stream_new. */
+static void test_stream_checks_tree_first(void **state)
+{
+	struct fixture *f = *state;
+	struct stream_fixture s = { 0 };
+	struct rv_stream *vs = NULL;
+	struct rv_params p;
+	struct rv_report rep;
+
+	format_big(f, 20000, s.root, &s.root_len);
+	stream_load(f, &s);
+	s.hash[4096 * 10 + 7] ^= 0x40; /* a level-0 hash block */
+	rv_params_default(&p);
+	assert_int_equal(rv_stream_new(&p, s.hash, s.hash_len, s.root, s.root_len, &rep, &vs), -EBADMSG);
+	assert_int_equal(rep.problem, RV_HASH_CORRUPT);
+	assert_int_equal(rep.block, 10);
+	assert_int_equal(rep.level, 0);
+	assert_null(vs);
+	s.hash[4096 * 10 + 7] ^= 0x40;
+	s.root[3] ^= 0xff;
+	rv_params_default(&p);
+	assert_int_equal(rv_stream_new(&p, s.hash, s.hash_len, s.root, s.root_len, &rep, &vs), -EBADMSG);
+	assert_int_equal(rep.problem, RV_ROOT_MISMATCH);
+	s.root[3] ^= 0xff;
+	rv_params_default(&p);
+	assert_int_equal(rv_stream_new(&p, s.hash, 4096 * 3, s.root, s.root_len, &rep, &vs), -EBADMSG);
+	assert_int_equal(rep.problem, RV_HASH_TRUNCATED);
+	rv_params_default(&p);
+	assert_int_equal(rv_stream_new(&p, s.hash, 100, s.root, s.root_len, &rep, &vs), -EBADMSG);
+	assert_int_equal(rep.problem, RV_HASH_TRUNCATED);
+	rv_params_default(&p);
+	assert_int_equal(rv_stream_new(&p, s.hash, s.hash_len, s.root, 20, &rep, &vs), -EMEDIUMTYPE);
+	s.hash[0] ^= 1; /* superblock magic */
+	rv_params_default(&p);
+	assert_int_equal(rv_stream_new(&p, s.hash, s.hash_len, s.root, s.root_len, &rep, &vs), -EBADMSG);
+	assert_int_equal(rep.problem, RV_OK);
+	/* without a superblock the data size must be given */
+	kat_params(&p);
+	p.superblock = false;
+	assert_int_equal(rv_stream_new(&p, s.hash + 4096, s.hash_len - 4096, s.root, s.root_len, &rep, &vs), -EINVAL);
+	/* the same tree without its superblock block, parameters given */
+	p.data_blocks = 20000;
+	assert_int_equal(rv_stream_new(&p, s.hash + 4096, s.hash_len - 4096, s.root, s.root_len, &rep, &vs), 0);
+	rv_stream_free(vs);
+	free(s.data);
+	free(s.hash);
+}
+
+/* One data block: no hash blocks, the block's digest is the root. */
+static void test_stream_single_block(void **state)
+{
+	struct fixture *f = *state;
+	struct rv_stream *vs = NULL;
+	struct rv_params p;
+	struct rv_report rep;
+	uint8_t root[RV_MAX_DIGEST], block[4096], none = 0;
+	size_t len;
+
+	write_kat_data(f->data, 1);
+	rv_params_default(&p);
+	p.superblock = false;
+	assert_int_equal(rv_format(f->data, f->hash, &p, root, &len, NULL, NULL), 0);
+	memset(block, 0, sizeof(block));
+	assert_int_equal(rv_stream_new(&p, &none, 0, root, len, &rep, &vs), 0);
+	assert_int_equal(rv_stream_update(vs, block, sizeof(block), &rep), 0);
+	assert_int_equal(rv_stream_finish(vs, &rep), 0);
+	rv_stream_free(vs);
+	block[9] = 1;
+	assert_int_equal(rv_stream_new(&p, &none, 0, root, len, &rep, &vs), 0);
+	assert_int_equal(rv_stream_update(vs, block, sizeof(block), &rep), -EBADMSG);
+	assert_int_equal(rep.problem, RV_ROOT_MISMATCH);
+	rv_stream_free(vs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +590,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_truncated_hash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_inputs_leave_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_root_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_ok, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_detects_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_checks_tree_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_single_block, setup, teardown),
 		cmocka_unit_test(test_superblock_parse),
 		cmocka_unit_test(test_hash_device_size),
 	};

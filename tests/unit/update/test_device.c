@@ -263,14 +263,31 @@ static void test_verity_offset(void **state)
 	close(dfd);
 }
 
+struct check_state {
+	EVP_MD_CTX *ctx;
+	size_t seen, fail_after;
+};
+
+static int check_digest(void *ud, const uint8_t *buf, size_t len)
+{
+	struct check_state *c = ud;
+
+	c->seen += len;
+	if (c->seen > c->fail_after)
+		return -EBADMSG;
+	return EVP_DigestUpdate(c->ctx, buf, len) == 1 ? 0 : -EIO;
+}
+
 /* The write pipeline writes everything in order at base+offset and
- * digests exactly the bytes pushed, in odd-sized pieces. */
+ * digests exactly the bytes pushed, in odd-sized pieces; its checker
+ * thread sees the same bytes in the same order. */
 static void test_wpipe(void **state)
 {
 	char path[96];
 	const size_t total = 3 * WPIPE_BUF + 12345, base = 777;
 	uint8_t *data = malloc(total), *back = NULL, d1[32], d2[32];
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	struct check_state chk = { .ctx = EVP_MD_CTX_new(), .fail_after = SIZE_MAX };
 	struct wpipe *p;
 	size_t off = 0, step = 1, len;
 	int fd;
@@ -282,7 +299,8 @@ static void test_wpipe(void **state)
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	assert_true(fd >= 0);
 	assert_int_equal(EVP_DigestInit_ex(ctx, EVP_sha256(), NULL), 1);
-	assert_int_equal(wpipe_start(fd, base, ctx, &p), 0);
+	assert_int_equal(EVP_DigestInit_ex(chk.ctx, EVP_sha256(), NULL), 1);
+	assert_int_equal(wpipe_start(fd, base, ctx, check_digest, &chk, &p), 0);
 	while (off < total) {
 		size_t n = step < total - off ? step : total - off;
 
@@ -296,16 +314,40 @@ static void test_wpipe(void **state)
 	assert_int_equal(EVP_DigestFinal_ex(ctx, d1, NULL), 1);
 	assert_int_equal(EVP_Digest(data, total, d2, NULL, EVP_sha256(), NULL), 1);
 	assert_memory_equal(d1, d2, 32);
+	/* the checker thread saw the same bytes in the same order */
+	assert_int_equal(chk.seen, total);
+	assert_int_equal(EVP_DigestFinal_ex(chk.ctx, d1, NULL), 1);
+	assert_memory_equal(d1, d2, 32);
 	assert_int_equal(read_file(path, total + base + 1, &back, &len), 0);
 	assert_int_equal(len, total + base);
 	assert_memory_equal(back + base, data, total);
 	free(back);
 	close(fd);
 	/* A write error reaches the producer. */
-	assert_int_equal(wpipe_start(-1, 0, NULL, &p), 0);
-	for (int i = 0; i < 8; i++)
+	assert_int_equal(wpipe_start(-1, 0, NULL, NULL, NULL, &p), 0);
+	for (int i = 0; i < 2 * WPIPE_SLOTS; i++)
 		(void)wpipe_push(p, data, WPIPE_BUF);
 	assert_int_equal(wpipe_finish(p), -EBADF);
+	/* So does a checker's refusal, and it stops the stream: the producer
+	 * sees it while pushing, not only at the end. */
+	fd = open(path, O_RDWR | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	chk.seen = 0;
+	chk.fail_after = 2 * WPIPE_BUF;
+	assert_int_equal(wpipe_start(fd, 0, NULL, check_digest, &chk, &p), 0);
+	{
+		int r = 0, pushes = 0;
+
+		while (r == 0 && pushes < 100) {
+			r = wpipe_push(p, data, WPIPE_BUF);
+			pushes++;
+		}
+		assert_int_equal(r, -EBADMSG);
+		assert_true(pushes < 100);
+	}
+	assert_int_equal(wpipe_finish(p), -EBADMSG);
+	close(fd);
+	EVP_MD_CTX_free(chk.ctx);
 	EVP_MD_CTX_free(ctx);
 	free(data);
 }
