@@ -91,7 +91,7 @@ static int artifact(json_t *arts, const char *key, const char *version, struct u
 
 static int verity(json_t *o, const char *where, struct um_verity *v, char err[UM_ERR_MAX])
 {
-	uint64_t u;
+	uint64_t u = 0;
 	json_t *uuid;
 	int r;
 
