@@ -338,11 +338,11 @@ static void test_generators(void **state)
 	assert_non_null(strstr(t, "ip daddr @remote udp dport { 53, 123 } accept"));
 	assert_int_equal(nft_dry_run(t), 0);
 	free(t);
-	t = net_gen_nft_level(&s);
+	t = net_gen_nft_level(&s, NULL);
 	assert_non_null(strstr(t, "iifname \"rc*\" oifname \"ipsec-*\" ip daddr { 10.1.0.0/16, 10.2.3.0/24 } accept"));
 	assert_int_equal(nft_dry_run(t), 0);
 	free(t);
-	t = net_gen_nft_level(NULL);
+	t = net_gen_nft_level(NULL, NULL);
 	assert_null(strstr(t, "iifname"));
 	assert_int_equal(nft_dry_run(t), 0);
 	free(t);
