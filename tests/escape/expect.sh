@@ -7,6 +7,10 @@
 #   ESC_OTHER_FILE  another level's file (other-level)
 #   ESC_OUTBOX      the level's outbox inside the cage (diode-links)
 #   ESC_LANDLOCK    Landlock ABI of the kernel, 0 without (mknod)
+#   ESC_MEMORY      what bounds the cage's memory: rlimit (RLIMIT_AS, the
+#                   default: malloc fails with ENOMEM) or cgroup (memory.max
+#                   without RLIMIT_AS, the image's level profiles: the
+#                   kernel's OOM killer stops the hog inside its cgroup)
 
 # escape_args VECTOR: the vector's arguments.
 escape_args() {
@@ -39,7 +43,10 @@ escape_applies() {
 # UNEXPECTED; diode-links plants links for the diode instead).
 escape_judge() {
 	local v=$1 rc=$2 out=$3
-	if [ "$v" = diode-links ]; then
+	if [ "$v" = memory-hog ] && [ "${ESC_MEMORY:-rlimit}" = cgroup ]; then
+		# SIGKILL (128 + 9 from rempart-cage), never an allocation beyond
+		[ "$rc" = 137 ] && ! grep -q '^ESCAPE' <<<"$out"
+	elif [ "$v" = diode-links ]; then
 		grep -q '^blocked' <<<"$out" && grep -q planted <<<"$out" && [ "$rc" = 0 ]
 	else
 		[ "$rc" = 0 ] && grep -q '^blocked' <<<"$out" && ! grep -qE '^(ESCAPE|UNEXPECTED)' <<<"$out"
