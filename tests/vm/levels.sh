@@ -159,6 +159,11 @@ for lvl in low:level:high high:none:low; do
 	[[ "$VM_OUT" == *"$other"* ]] && t_ok "$name cage: $ran vectors, host process alive, other level's file intact" ||
 		t_fail "$name cage side effects: $VM_OUT"
 done
+# the memory hogs were stopped by their cage's memory.max, not by the
+# guest running out of memory (memory.events is hierarchical)
+vm_cmd "sed -n 's/^oom_kill //p' /sys/fs/cgroup/rempart.slice/memory.events; dmesg | grep -c 'Memory cgroup out of memory'"
+[ "$(head -1 <<<"$VM_OUT")" -ge 2 ] 2>/dev/null && t_ok "memory-hog: OOM-killed inside the cages' cgroups (rempart.slice oom_kill $(head -1 <<<"$VM_OUT"))" ||
+	t_fail "memory-hog OOM kills: $VM_OUT"
 # the links the diode-links vector planted in low's outbox: refused by the diode
 vm_cmd "rempart-diode pass --from $LOWOUT --to $HIGHIN --direction up --owner 60200:60200; echo rc=\$?" 60
 grep -q "refused 'shadow': symbolic link" <<<"$VM_OUT" && grep -q "refused 'hardlink': hard link" <<<"$VM_OUT" &&
