@@ -41,7 +41,10 @@ trap 'kill $SRV 2>/dev/null; vm_stop; rm -rf "$T_TMP"' EXIT
 NET="user,id=net0,restrict=on,net=192.0.2.0/24,dhcpstart=192.0.2.15"
 NET+=",guestfwd=tcp:192.0.2.100:443-cmd:socat - TCP:127.0.0.1:$PORT_OK"
 NET+=",guestfwd=tcp:192.0.2.100:8443-cmd:socat - TCP:127.0.0.1:$PORT_NO"
-# 3 GiB: the levels' memory.max (2G) is reached before the guest runs out
+# 3 GiB: the levels' memory.max (2G) is reached before the guest runs out.
+# About 100 cages are started: more than the default 600 s under TCG on a
+# loaded machine (QEMU is stopped at the timeout).
+VM_TIMEOUT=${VM_TIMEOUT:-2400}
 vm_boot "$D" --tpm-state "$TPM" --net "$NET" --memory 3072
 vm_login 400 || { t_fail "boot"; t_done; exit 1; }
 
