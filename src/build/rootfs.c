@@ -182,6 +182,49 @@ static int install_programs(struct build_ctx *b)
 	return r;
 }
 
+/* Development images only: the escape regression vectors
+ * (tests/escape/, built as <build>/tests/unit/cage/escape-*) under
+ * /usr/libexec/rempart/escape, where tests/vm/levels.sh runs them inside
+ * the image's own level cages (the cages bind /usr read-only, and /usr is
+ * the only place in the image from which anything may execute). Release
+ * images never carry them. */
+static int install_escape_vectors(struct build_ctx *b)
+{
+	_cleanup_free_ char *src = pathjoin(b->tools_dir, "tests/unit/cage");
+	_cleanup_free_ char *dst = pathjoin(b->rootfs, "usr/libexec/rempart/escape");
+	DIR *d;
+	struct dirent *e;
+	unsigned n = 0;
+	int r = 0;
+
+	if (!b->development)
+		return 0;
+	d = opendir(src);
+	if (!d)
+		return log_errno(LOG_LVL_ERROR, -errno, "development image: the escape vectors are not built in %s "
+				 "(ninja -C %s)", src, b->tools_dir);
+	r = mkdir_p(dst, 0755);
+	while (r == 0 && (e = readdir(d))) {
+		_cleanup_free_ char *from = NULL, *to = NULL;
+
+		if (strncmp(e->d_name, "escape-", 7) != 0 || strchr(e->d_name, '.'))
+			continue;
+		from = pathjoin(src, e->d_name);
+		to = pathjoin(dst, e->d_name);
+		if (access(from, X_OK) < 0)
+			continue;
+		r = copy_file(from, to, 0755);
+		n++;
+	}
+	closedir(d);
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot install the escape vectors into %s", dst);
+	if (n == 0)
+		return log_errno(LOG_LVL_ERROR, -ENOENT, "development image: no escape vector in %s", src);
+	log_debug("development image: %u escape vectors in /usr/libexec/rempart/escape", n);
+	return 0;
+}
+
 static int install_units(struct build_ctx *b)
 {
 	_cleanup_free_ char *units = product_path(b, "units");
@@ -480,6 +523,9 @@ int build_rootfs(struct build_ctx *b)
 			return log_errno(LOG_LVL_ERROR, r, "cannot create the product's accounts (systemd-sysusers)");
 	}
 	r = install_programs(b);
+	if (r < 0)
+		return r;
+	r = install_escape_vectors(b);
 	if (r < 0)
 		return r;
 	r = install_units(b);

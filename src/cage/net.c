@@ -135,8 +135,8 @@ int cage_net_child_setup(const struct cage_profile *p, struct cage_err *e)
 	rules = cage_net_ruleset(p);
 	if (!rules)
 		return -ENOMEM;
-	char *argv[] = { (char *)"rempart-cage-net", (char *)"inside", p->net_addr,
-			 p->net_gateway ? p->net_gateway : (char *)"-", NULL };
+	/* eth0's address and route were set by the launcher's helper. */
+	char *argv[] = { (char *)"rempart-cage-net", (char *)"inside", (char *)"-", (char *)"-", NULL };
 	return spawn_helper(argv, rules, e);
 }
 
@@ -147,6 +147,7 @@ int cage_net_parent_setup(const struct cage_profile *p, pid_t cage_pid, struct c
 	if (p->net != CAGE_NET_LEVEL)
 		return 0;
 	snprintf(pid, sizeof(pid), "%d", (int)cage_pid);
-	char *argv[] = { (char *)"rempart-cage-net", (char *)"veth", p->net_level, pid, p->net_peer, NULL };
+	char *argv[] = { (char *)"rempart-cage-net", (char *)"veth", p->net_level, pid, p->net_peer, p->net_addr,
+			 p->net_gateway ? p->net_gateway : (char *)"-", NULL };
 	return spawn_helper(argv, NULL, e);
 }

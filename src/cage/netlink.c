@@ -80,9 +80,10 @@ static int link_up_addr(struct nl_sock *sk, const char *ifname, const char *cidr
 	return 0;
 }
 
-/* Route to dst_cidr through ifname, via gw (may be NULL: on-link). */
-static int route_add(struct nl_sock *sk, const char *dst_cidr, const char *ifname, const char *gw,
-		     struct cage_err *e)
+/* Route to dst_cidr through ifname, via gw (may be NULL: on-link);
+ * flags NLM_F_REPLACE, or NLM_F_EXCL (-EEXIST when taken). */
+static int route_add_flags(struct nl_sock *sk, const char *dst_cidr, const char *ifname, const char *gw,
+			   int flags, struct cage_err *e)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
 	_cleanup_(rtnl_route_putp) struct rtnl_route *route = NULL;
@@ -110,11 +111,19 @@ static int route_add(struct nl_sock *sk, const char *dst_cidr, const char *ifnam
 	if (via)
 		rtnl_route_nh_set_gateway(nh, via);
 	rtnl_route_add_nexthop(route, nh);
-	r = rtnl_route_add(sk, route, NLM_F_CREATE | NLM_F_REPLACE);
+	r = rtnl_route_add(sk, route, NLM_F_CREATE | flags);
+	if (r == -NLE_EXIST && (flags & NLM_F_EXCL))
+		return -EEXIST;
 	if (r < 0)
 		return cage_err_set(e, nl_to_errno(r), "cannot add a route to %s via %s: %s", dst_cidr,
 				    gw ? gw : ifname, nl_geterror(r));
 	return 0;
+}
+
+static int route_add(struct nl_sock *sk, const char *dst_cidr, const char *ifname, const char *gw,
+		     struct cage_err *e)
+{
+	return route_add_flags(sk, dst_cidr, ifname, gw, NLM_F_REPLACE, e);
 }
 
 static int route_socket(struct nl_sock **out, struct cage_err *e)
@@ -182,24 +191,52 @@ int cage_nl_inside(const char *addr, const char *gateway, struct cage_err *e)
 	return 0;
 }
 
-int cage_nl_veth(const char *level, pid_t cage_pid, const char *peer_cidr, struct cage_err *e)
+/* "a.b.c.d/n" -> address (host order) and prefix length. */
+static int cidr_split(const char *cidr, uint32_t *addr, unsigned *plen)
+{
+	unsigned a, b, c, d, n;
+	char tail;
+
+	if (sscanf(cidr, "%3u.%3u.%3u.%3u/%2u%c", &a, &b, &c, &d, &n, &tail) != 5 || a > 255 || b > 255 ||
+	    c > 255 || d > 255 || n < 1 || n > 32)
+		return -EINVAL;
+	*addr = a << 24 | b << 16 | c << 8 | d;
+	*plen = n;
+	return 0;
+}
+
+static void addr_text(uint32_t a, char out[16])
+{
+	snprintf(out, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+}
+
+int cage_nl_veth(const char *level, pid_t cage_pid, const char *peer_cidr, const char *addr_cidr,
+		 const char *gateway, struct cage_err *e)
 {
 	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
 	_cleanup_(rtnl_link_putp) struct rtnl_link *veth = NULL;
-	_cleanup_close_ int levelfd = -1;
-	char path[PATH_MAX], host_if[IFNAMSIZ];
-	struct rtnl_link *peer;
+	_cleanup_close_ int levelfd = -1, cagefd = -1;
+	char path[PATH_MAX], host_if[IFNAMSIZ], peer32[24], text[16], cage_cidr[24];
+	uint32_t base, peer, mask, cand = 0;
+	unsigned plen, peer_plen;
+	struct rtnl_link *peerl;
 	int r;
 
+	if (cidr_split(addr_cidr, &base, &plen) < 0 || cidr_split(peer_cidr, &peer, &peer_plen) < 0)
+		return cage_err_set(e, -EINVAL, "bad cage addresses %s / %s", addr_cidr, peer_cidr);
 	snprintf(path, sizeof(path), "/run/netns/rempart-%s", level);
 	levelfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (levelfd < 0)
 		return cage_err_set(e, -errno, "the level's network namespace %s is missing (%s); the level's "
-				    "unit creates it (ip netns add rempart-%s)",
+				    "unit creates it (rempart-netcfg level-ns %s)",
 				    path, strerror(errno), level);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)cage_pid);
+	cagefd = open(path, O_RDONLY | O_CLOEXEC);
+	if (cagefd < 0)
+		return cage_err_set(e, -errno, "cannot open %s: %s", path, strerror(errno));
 	/* This helper lives only for this: no need to come back. */
 	if (setns(levelfd, CLONE_NEWNET) < 0)
-		return cage_err_set(e, -errno, "cannot enter %s: %s", path, strerror(errno));
+		return cage_err_set(e, -errno, "cannot enter the level's namespace: %s", strerror(errno));
 	snprintf(host_if, sizeof(host_if), "rc%d", (int)cage_pid);
 	sk = nl_socket_alloc();
 	veth = rtnl_link_veth_alloc();
@@ -209,12 +246,54 @@ int cage_nl_veth(const char *level, pid_t cage_pid, const char *peer_cidr, struc
 	if (r < 0)
 		return cage_err_set(e, nl_to_errno(r), "netlink: %s", nl_geterror(r));
 	rtnl_link_set_name(veth, host_if);
-	peer = rtnl_link_veth_get_peer(veth);
-	rtnl_link_set_name(peer, "eth0");
-	rtnl_link_set_ns_pid(peer, cage_pid);
-	rtnl_link_put(peer);
+	peerl = rtnl_link_veth_get_peer(veth);
+	rtnl_link_set_name(peerl, "eth0");
+	rtnl_link_set_ns_pid(peerl, cage_pid);
+	rtnl_link_put(peerl);
 	r = rtnl_link_add(sk, veth, NLM_F_CREATE | NLM_F_EXCL);
 	if (r < 0)
 		return cage_err_set(e, nl_to_errno(r), "cannot create veth %s/eth0: %s", host_if, nl_geterror(r));
-	return link_up_addr(sk, host_if, peer_cidr, e);
+	/* Every cage of the level has its own veth with the level's address
+	 * as a /32 (no prefix route shared between cages) and a /32 route to
+	 * its own address: the first free one from net-address up, taken
+	 * atomically (NLM_F_EXCL), so that replies reach the right cage when
+	 * several cages of one level run. */
+	addr_text(peer, text);
+	snprintf(peer32, sizeof(peer32), "%s/32", text);
+	r = link_up_addr(sk, host_if, peer32, e);
+	if (r < 0)
+		return r;
+	mask = plen == 32 ? ~0u : ~(~0u >> plen);
+	for (uint32_t a = base; (a & mask) == (base & mask) && a != 0; a++) {
+		char dst[24];
+
+		if (a == peer || (plen < 31 && ((a & ~mask) == 0 || (a & ~mask) == ~mask)))
+			continue;
+		addr_text(a, text);
+		snprintf(dst, sizeof(dst), "%s/32", text);
+		r = route_add_flags(sk, dst, host_if, NULL, NLM_F_EXCL, e);
+		if (r == -EEXIST)
+			continue;
+		if (r < 0)
+			return r;
+		cand = a;
+		break;
+	}
+	if (!cand)
+		return cage_err_set(e, -EADDRNOTAVAIL, "no free address left for a cage of level %s in %s", level,
+				    addr_cidr);
+	/* The cage's side, in its own namespace. */
+	if (setns(cagefd, CLONE_NEWNET) < 0)
+		return cage_err_set(e, -errno, "cannot enter the cage's namespace: %s", strerror(errno));
+	nl_socket_free(sk);
+	sk = NULL;
+	r = route_socket(&sk, e);
+	if (r < 0)
+		return r;
+	addr_text(cand, text);
+	snprintf(cage_cidr, sizeof(cage_cidr), "%s/%u", text, plen);
+	r = link_up_addr(sk, "eth0", cage_cidr, e);
+	if (r == 0 && gateway)
+		r = route_add(sk, "0.0.0.0/0", "eth0", gateway, e);
+	return r;
 }

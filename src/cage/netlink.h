@@ -7,8 +7,12 @@
 #include "error.h"
 
 /* In the launcher's namespaces: veth rc<pid> in /run/netns/rempart-<level>
- * with peer_cidr, its peer "eth0" moved into the cage's namespace. */
-int cage_nl_veth(const char *level, pid_t cage_pid, const char *peer_cidr, struct cage_err *e);
+ * with peer_cidr's address as a /32 and a /32 route to the cage's address
+ * (the first free one from addr_cidr up, within its prefix), its peer
+ * "eth0" moved into the cage's namespace with that address and a default
+ * route via gateway (NULL: none). */
+int cage_nl_veth(const char *level, pid_t cage_pid, const char *peer_cidr, const char *addr_cidr,
+		 const char *gateway, struct cage_err *e);
 /* In the cage's namespace: eth0 up with addr, default route via gateway (may be NULL). */
 int cage_nl_inside(const char *addr, const char *gateway, struct cage_err *e);
 /* Applies an nftables ruleset (text) in the current network namespace. */

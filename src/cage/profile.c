@@ -281,6 +281,44 @@ static int handle(struct cage_profile *p, const char *key, char **tok, size_t n,
 		p->n_nft++;
 		return 0;
 	}
+	if (strcmp(key, "uplink") == 0) {
+		if (n != 2 || !cidr4_valid(tok[0]) || !cidr4_valid(tok[1]) || strcmp(tok[0], tok[1]) == 0 ||
+		    strcmp(strchr(tok[0], '/'), strchr(tok[1], '/')) != 0)
+			return fail(err, line, "'uplink' takes two IPv4 CIDRs of one subnet: HOST_SIDE LEVEL_SIDE");
+		r = set_string(&p->uplink_outer, tok[0], err, line, key);
+		return r < 0 ? r : set_string(&p->uplink_inner, tok[1], err, line, key);
+	}
+	if (strcmp(key, "uplink-allow") == 0) {
+		bool udp = n >= 2 && strcmp(tok[0], "udp") == 0;
+
+		if (n < 2 || (!udp && strcmp(tok[0], "tcp") != 0))
+			return fail(err, line, "'uplink-allow' takes tcp|udp PORT...");
+		for (size_t i = 1; i < n; i++) {
+			uint64_t port;
+
+			if (parse_u64_range(tok[i], 1, 65535, &port) < 0)
+				return fail(err, line, "uplink-allow: port must be 1..65535");
+			if (p->n_uplink_allow >= CAGE_MAX_UPLINK)
+				return fail(err, line, "more than %u uplink-allow ports", CAGE_MAX_UPLINK);
+			p->uplink_allow[p->n_uplink_allow++] = (struct cage_uplink_allow){ udp, (uint16_t)port };
+		}
+		return 0;
+	}
+	if (strcmp(key, "uplink-deny") == 0) {
+		if (n < 1)
+			return fail(err, line, "'uplink-deny' takes CIDR...");
+		for (size_t i = 0; i < n; i++) {
+			if (!cidr4_valid(tok[i]))
+				return fail(err, line, "uplink-deny: '%.40s' is not an IPv4 CIDR", tok[i]);
+			if (p->n_uplink_deny >= CAGE_MAX_UPLINK)
+				return fail(err, line, "more than %u uplink-deny prefixes", CAGE_MAX_UPLINK);
+			p->uplink_deny[p->n_uplink_deny] = strdup(tok[i]);
+			if (!p->uplink_deny[p->n_uplink_deny])
+				return -ENOMEM;
+			p->n_uplink_deny++;
+		}
+		return 0;
+	}
 	if (strcmp(key, "env") == 0) {
 		const char *eq;
 
@@ -472,8 +510,12 @@ static int validate(struct cage_profile *p, struct cage_parse_error *err, unsign
 	if (p->net == CAGE_NET_LEVEL) {
 		if (!p->net_level || !p->net_addr || !p->net_peer)
 			return fail(err, lines, "network = level needs net-level, net-address and net-peer");
-	} else if (p->net_level || p->net_addr || p->net_peer || p->net_gateway || p->n_nft) {
-		return fail(err, lines, "net-* and nft keys need network = level");
+	} else if (p->net_level || p->net_addr || p->net_peer || p->net_gateway || p->n_nft || p->uplink_outer ||
+		   p->n_uplink_allow || p->n_uplink_deny) {
+		return fail(err, lines, "net-*, nft and uplink keys need network = level");
+	}
+	if ((p->n_uplink_allow || p->n_uplink_deny) && !p->uplink_outer) {
+		return fail(err, lines, "uplink-allow and uplink-deny need uplink");
 	}
 	for (size_t i = 0; i < p->n_mounts; i++)
 		for (size_t j = 0; j < p->n_mounts; j++) {
@@ -558,6 +600,10 @@ void cage_profile_free(struct cage_profile *p)
 	free(p->net_addr);
 	free(p->net_peer);
 	free(p->net_gateway);
+	free(p->uplink_outer);
+	free(p->uplink_inner);
+	for (size_t i = 0; i < p->n_uplink_deny; i++)
+		free(p->uplink_deny[i]);
 	for (size_t i = 0; i < p->n_mounts; i++) {
 		free(p->mounts[i].src);
 		free(p->mounts[i].dst);

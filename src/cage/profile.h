@@ -16,6 +16,7 @@
 #define CAGE_MAX_NFT 256u
 #define CAGE_MAX_ENV 64u
 #define CAGE_NAME_MAX 32u
+#define CAGE_MAX_UPLINK 32u
 
 enum cage_mount_kind {
 	CAGE_MOUNT_RO,      /* read-only bind of the environment's tree */
@@ -76,6 +77,19 @@ struct cage_profile {
 	char *net_gateway;
 	char *nft[CAGE_MAX_NFT];
 	size_t n_nft;
+	/* The level's uplink to the host (rempart-netcfg level-ns --profile,
+	 * docs/net.md): veth addresses in the host's namespace and in the
+	 * level's, what the level may reach outside (protocol, port), and
+	 * destinations refused on top of the fixed ones. */
+	char *uplink_outer; /* CIDR, host side (NULL: no uplink) */
+	char *uplink_inner; /* CIDR, level side */
+	struct cage_uplink_allow {
+		bool udp; /* false: tcp */
+		uint16_t port;
+	} uplink_allow[CAGE_MAX_UPLINK];
+	size_t n_uplink_allow;
+	char *uplink_deny[CAGE_MAX_UPLINK]; /* CIDR */
+	size_t n_uplink_deny;
 
 	uint64_t memory_max; /* bytes, 0 = unset */
 	uint64_t pids_max;

@@ -217,7 +217,46 @@ char *net_gen_nft_inner(const struct net_ipsec *s)
 	return finish(f, &buf);
 }
 
-char *net_gen_nft_level(const struct net_ipsec *s)
+/* Destinations a level never reaches through its uplink, whatever its
+ * profile says: "this" network, loopback, link-local (cloud metadata
+ * services live at 169.254.169.254), multicast and reserved. */
+static const char *const uplink_fixed_deny[] = {
+	"0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "240.0.0.0/4",
+};
+
+static void uplink_deny_set(FILE *f, const struct net_uplink *u)
+{
+	fputs("\tset deny {\n\t\ttype ipv4_addr; flags interval; auto-merge;\n\t\telements = { ", f);
+	for (size_t i = 0; i < sizeof(uplink_fixed_deny) / sizeof(uplink_fixed_deny[0]); i++)
+		fprintf(f, "%s, ", uplink_fixed_deny[i]);
+	/* the uplink's own subnet (the host side address) and the cages' */
+	fprintf(f, "%s, %s", u->uplink_net, u->cages);
+	for (size_t i = 0; i < u->n_deny; i++)
+		fprintf(f, ", %s", u->deny[i]);
+	fputs(" }\n\t}\n", f);
+}
+
+/* "tcp dport { 80, 443 } accept" lines of the allow-list, each prefixed. */
+static void uplink_allow_rules(FILE *f, const struct net_uplink *u, const char *prefix)
+{
+	for (int udp = 0; udp <= 1; udp++) {
+		bool any = false;
+
+		for (size_t i = 0; i < u->n_allow; i++) {
+			if (u->allow[i].udp != (udp == 1))
+				continue;
+			if (!any)
+				fprintf(f, "\t\t%s%s dport { %u", prefix, udp ? "udp" : "tcp", u->allow[i].port);
+			else
+				fprintf(f, ", %u", u->allow[i].port);
+			any = true;
+		}
+		if (any)
+			fputs(" } accept\n", f);
+	}
+}
+
+char *net_gen_nft_level(const struct net_ipsec *s, const struct net_uplink *u)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -227,15 +266,21 @@ char *net_gen_nft_level(const struct net_ipsec *s)
 		return NULL;
 	fputs("table inet rempart\n"
 	      "delete table inet rempart\n"
-	      "table inet rempart {\n"
-	      "\tchain input {\n"
+	      "table inet rempart {\n", f);
+	if (u)
+		uplink_deny_set(f, u);
+	fputs("\tchain input {\n"
 	      "\t\ttype filter hook input priority 0; policy drop;\n"
 	      "\t\tiif \"lo\" accept\n"
 	      "\t}\n"
 	      "\tchain output {\n"
 	      "\t\ttype filter hook output priority 0; policy drop;\n"
-	      "\t\toif \"lo\" accept\n"
-	      "\t}\n"
+	      "\t\toif \"lo\" accept\n", f);
+	/* the refusals below, sent back to the cage from this namespace */
+	if (u)
+		fputs("\t\toifname \"rc*\" tcp flags rst accept\n"
+		      "\t\toifname \"rc*\" icmp type destination-unreachable accept\n", f);
+	fputs("\t}\n"
 	      "\tchain forward {\n"
 	      "\t\ttype filter hook forward priority 0; policy drop;\n"
 	      "\t\tct state established,related accept\n", f);
@@ -244,6 +289,68 @@ char *net_gen_nft_level(const struct net_ipsec *s)
 		ts_set(f, s);
 		fputs(" accept\n", f);
 	}
+	if (u) {
+		char prefix[96];
+
+		snprintf(prefix, sizeof(prefix), "iifname \"rc*\" oifname \"%s\" ip saddr %s ", NET_UPLINK_INNER,
+			 u->cages);
+		fputs("\t\tiifname \"rc*\" ip daddr @deny meta l4proto tcp reject with tcp reset\n"
+		      "\t\tiifname \"rc*\" ip daddr @deny reject with icmpx type admin-prohibited\n", f);
+		uplink_allow_rules(f, u, prefix);
+		/* refused at once rather than after a connect timeout */
+		fputs("\t\tiifname \"rc*\" meta l4proto tcp reject with tcp reset\n"
+		      "\t\tiifname \"rc*\" reject with icmpx type admin-prohibited\n", f);
+	}
 	fputs("\t}\n}\n", f);
+	return finish(f, &buf);
+}
+
+char *net_gen_nft_uplink(const struct net_uplink *u)
+{
+	char *buf = NULL, veth[32], prefix[96];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	snprintf(veth, sizeof(veth), NET_UPLINK_OUTER_PREFIX "%s", u->level);
+	fprintf(f, "table inet rempart-level-%s\n"
+		   "delete table inet rempart-level-%s\n"
+		   "table inet rempart-level-%s {\n", u->level, u->level, u->level);
+	uplink_deny_set(f, u);
+	/* Nothing from the level reaches the host itself (its addresses,
+	 * its services: admind, sshd, anything listening). */
+	fprintf(f, "\tchain input {\n"
+		   "\t\ttype filter hook input priority 0; policy accept;\n"
+		   "\t\tiifname \"%s\" meta l4proto tcp reject with tcp reset\n"
+		   "\t\tiifname \"%s\" reject with icmpx type admin-prohibited\n"
+		   "\t}\n", veth, veth);
+	/* Forwarding is on only for the levels: anything neither entering
+	 * nor leaving a level's veth is dropped; nothing enters the level
+	 * unasked; the level reaches only its allow-list, never another
+	 * level, never a refused destination. */
+	fprintf(f, "\tchain forward {\n"
+		   "\t\ttype filter hook forward priority 0; policy accept;\n"
+		   "\t\tiifname != \"" NET_UPLINK_OUTER_PREFIX "*\" oifname != \"" NET_UPLINK_OUTER_PREFIX "*\" drop\n"
+		   "\t\toifname \"%s\" ct state established,related accept\n"
+		   "\t\toifname \"%s\" iifname \"" NET_UPLINK_OUTER_PREFIX "*\" meta l4proto tcp reject with tcp reset\n"
+		   "\t\toifname \"%s\" iifname \"" NET_UPLINK_OUTER_PREFIX "*\" reject with icmpx type admin-prohibited\n"
+		   "\t\toifname \"%s\" drop\n"
+		   "\t\tiifname \"%s\" ip saddr != %s drop\n"
+		   "\t\tiifname \"%s\" oifname \"" NET_UPLINK_OUTER_PREFIX "*\" meta l4proto tcp reject with tcp reset\n"
+		   "\t\tiifname \"%s\" oifname \"" NET_UPLINK_OUTER_PREFIX "*\" reject with icmpx type admin-prohibited\n"
+		   "\t\tiifname \"%s\" ip daddr @deny meta l4proto tcp reject with tcp reset\n"
+		   "\t\tiifname \"%s\" ip daddr @deny reject with icmpx type admin-prohibited\n",
+		veth, veth, veth, veth, veth, u->cages, veth, veth, veth, veth);
+	snprintf(prefix, sizeof(prefix), "iifname \"%s\" ", veth);
+	uplink_allow_rules(f, u, prefix);
+	fprintf(f, "\t\tiifname \"%s\" meta l4proto tcp reject with tcp reset\n"
+		   "\t\tiifname \"%s\" reject with icmpx type admin-prohibited\n"
+		   "\t}\n", veth, veth);
+	fprintf(f, "\tchain postrouting {\n"
+		   "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+		   "\t\tiifname \"%s\" ip saddr %s oifname != \"" NET_UPLINK_OUTER_PREFIX "*\" masquerade\n"
+		   "\t}\n"
+		   "}\n", veth, u->cages);
 	return finish(f, &buf);
 }

@@ -35,9 +35,38 @@ bool net_shell_safe(const char *s);
 /* s NULL (no ipsec.conf yet): DHCP and loopback only. */
 char *net_gen_nft_outer(const struct net_ipsec *s);
 char *net_gen_nft_inner(const struct net_ipsec *s);
+/* A level's uplink to the host's namespace (from the level's cage
+ * profile, src/net/uplink.h): veth NET_UPLINK_OUTER_PREFIX<level> in the
+ * host's namespace, NET_UPLINK_INNER in the level's, NAT to the outside. */
+#define NET_UPLINK_OUTER_PREFIX "rl-"
+#define NET_UPLINK_INNER "uplink"
+#define NET_UPLINK_MAX 32
+
+struct net_uplink {
+	char level[9];      /* level name, 1-8 of a-z 0-9 */
+	char outer[20];     /* host side CIDR */
+	char outer_addr[16];
+	char inner[20];     /* level side CIDR */
+	char inner_addr[16];
+	char uplink_net[20]; /* the veth's subnet */
+	char cages[20];     /* the cages' subnet (network/prefix of net-address) */
+	struct {
+		bool udp;
+		uint16_t port;
+	} allow[NET_UPLINK_MAX];
+	size_t n_allow;
+	char deny[NET_UPLINK_MAX][20]; /* extra refused destinations (CIDR) */
+	size_t n_deny;
+};
+
 /* A cage level's namespace: nothing in or out but lo; cages' veths
- * (rc*) may only be forwarded to the level's tunnel interface (ipsec-*). */
-char *net_gen_nft_level(const struct net_ipsec *s);
+ * (rc*) may only be forwarded to the level's tunnel interface (ipsec-*)
+ * and, with an uplink (u not NULL), to the uplink within its allow-list. */
+char *net_gen_nft_level(const struct net_ipsec *s, const struct net_uplink *u);
+/* The host namespace's side of a level's uplink: table inet
+ * rempart-level-<level> (forward filter of the level's veth, no input from
+ * it, masquerade out). Replaced atomically. */
+char *net_gen_nft_uplink(const struct net_uplink *u);
 /* The inner address of the tunnel when there is no virtual IP: the static
  * address as a /32. NULL if there is none (DHCP). */
 const char *net_inner_address(const struct net_network *n, char buf[20]);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -24,6 +25,8 @@
 #include "netlink.h"
 #include "nsnet.h"
 #include "parse.h"
+#include "profile.h"
+#include "uplink.h"
 
 enum {
 	EXIT_OK = 0,
@@ -35,9 +38,10 @@ static void usage(FILE *f)
 {
 	fputs("Usage:\n"
 	      "  rempart-netcfg check [OPTIONS]\n"
-	      "  rempart-netcfg show network|swanctl|nft-outer|nft-inner|nft-level [OPTIONS]\n"
+	      "  rempart-netcfg show network|swanctl|nft-outer|nft-inner|nft-level|nft-uplink [OPTIONS]\n"
 	      "  rempart-netcfg apply [OPTIONS]\n"
-	      "  rempart-netcfg level-ns NAME [OPTIONS]\n"
+	      "  rempart-netcfg level-ns NAME [--profile FILE] [OPTIONS]\n"
+	      "  rempart-netcfg level-ns-down NAME [OPTIONS]\n"
 	      "  rempart-netcfg updown [OPTIONS]    (run by charon: virtual IP into the namespace)\n"
 	      "\n"
 	      "Applies network.conf and ipsec.conf of the state allow-list (docs/net.md):\n"
@@ -45,7 +49,10 @@ static void usage(FILE *f)
 	      "outer namespace (IKE/ESP with the gateway and DHCP only), the 'ipsec' network\n"
 	      "namespace holding the tunnel interface (its only route out), its own nftables\n"
 	      "ruleset, and the swanctl.conf loaded into charon with swanctl --load-all.\n"
-	      "level-ns creates a cage level's namespace rempart-NAME, default drop.\n"
+	      "level-ns creates a cage level's namespace rempart-NAME, default drop; with\n"
+	      "--profile (the level's cage profile, its uplink keys) also its uplink: veth\n"
+	      "rl-NAME in this namespace, forward filter and NAT (table rempart-level-NAME).\n"
+	      "level-ns-down removes the uplink and the namespace.\n"
 	      "\n"
 	      "Options:\n"
 	      "  --config-dir DIR      network.conf, ipsec.conf, ipsec/{cert,key,ca}.pem\n"
@@ -59,6 +66,8 @@ static void usage(FILE *f)
 	      "  --datapath xfrm|tun   XFRM interface (default) or the TUN device of charon's\n"
 	      "                        kernel-libipsec plugin (kernels without XFRM interfaces)\n"
 	      "  --if-id N             XFRM interface id (default 42; level-ns: creates ipsec-NAME)\n"
+	      "  --profile FILE        level-ns, show nft-level|nft-uplink: the level's cage profile\n"
+	      "  --level NAME          show nft-level|nft-uplink: the level (default: the profile's)\n"
 	      "  --swanctl PATH        swanctl program (default /usr/sbin/swanctl)\n"
 	      "  --vici URI            charon's vici socket (swanctl's default if absent)\n"
 	      "  --no-load             write swanctl.conf without loading it\n"
@@ -77,7 +86,7 @@ static void usage(FILE *f)
 
 struct opts {
 	const char *config_dir, *networkd_dir, *swanctl_dir, *netns_dir, *netns, *ifname;
-	const char *swanctl, *vici, *networkctl;
+	const char *swanctl, *vici, *networkctl, *profile, *level;
 	enum net_datapath dp;
 	uint32_t if_id;
 	bool if_id_set, no_load, json;
@@ -501,23 +510,67 @@ static bool level_name_valid(const char *s)
 	return true;
 }
 
+/* The level's uplink from its cage profile (o->profile; NULL: none). */
+static int load_uplink(const struct opts *o, const char *level, struct net_uplink *u, bool *have,
+		       struct cage_err *e)
+{
+	struct cage_profile p = { 0 };
+	struct cage_parse_error pe = { 0 };
+	int r;
+
+	*have = false;
+	if (!o->profile)
+		return 0;
+	r = cage_profile_load(o->profile, &p, &pe);
+	if (r < 0) {
+		cage_profile_free(&p);
+		invalid_input = true;
+		return cage_err_set(e, r, "%s:%u: %s", o->profile, pe.line, pe.msg[0] ? pe.msg : strerror(-r));
+	}
+	if (!level)
+		level = p.net_level ? p.net_level : "";
+	r = net_uplink_from_profile(&p, level, u, e);
+	cage_profile_free(&p);
+	if (r < 0) {
+		invalid_input = true;
+		return r;
+	}
+	*have = true;
+	return 0;
+}
+
+/* network.conf/ipsec.conf for a level: none at all is fine without --if-id. */
+static int load_level_cfg(const struct opts *o, struct cfg *c, struct cage_err *e)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/network.conf", o->config_dir);
+	if (!o->if_id_set && access(path, F_OK) < 0 && errno == ENOENT)
+		return 1;
+	return load_cfg(o, c, o->if_id_set, e);
+}
+
 static int do_level_ns(const struct opts *o, const char *level, struct cage_err *e)
 {
 	struct cfg c;
+	struct net_uplink u;
 	char name[32], nspath[PATH_MAX], ifname[16];
 	_cleanup_free_ char *rules = NULL;
-	bool have_ipsec;
+	bool have_ipsec, have_uplink;
 	int saved = -1, r;
 
 	if (!level_name_valid(level)) {
 		invalid_input = true;
 		return cage_err_set(e, -EINVAL, "invalid level name '%s' (1-8 of a-z 0-9)", level);
 	}
-	r = load_cfg(o, &c, o->if_id_set, e);
+	r = load_uplink(o, level, &u, &have_uplink, e);
+	if (r < 0)
+		return r;
+	r = load_level_cfg(o, &c, e);
 	if (r < 0)
 		return r;
 	have_ipsec = r == 0;
-	rules = net_gen_nft_level(have_ipsec ? &c.ipsec : NULL);
+	rules = net_gen_nft_level(have_ipsec ? &c.ipsec : NULL, have_uplink ? &u : NULL);
 	if (!rules)
 		return -ENOMEM;
 	snprintf(name, sizeof(name), "rempart-%s", level);
@@ -533,6 +586,13 @@ static int do_level_ns(const struct opts *o, const char *level, struct cage_err 
 		r = apply_nft("level namespace ruleset", rules, e);
 	if (net_ns_leave(&saved, e) < 0 || r < 0)
 		return r < 0 ? r : -EIO;
+	if (have_uplink) {
+		r = net_uplink_up(&u, nspath, e);
+		if (r < 0)
+			return r;
+		log_info("level %s: uplink " NET_UPLINK_OUTER_PREFIX "%s %s <-> %s %s, cages %s", level, level,
+			 u.outer, NET_UPLINK_INNER, u.inner, u.cages);
+	}
 	if (!o->if_id_set)
 		return 0;
 	/* The level's own tunnel interface (its child SA carries this if_id). */
@@ -566,13 +626,46 @@ static int do_level_ns(const struct opts *o, const char *level, struct cage_err 
 	return 0;
 }
 
+/* The uplink's host side, then the namespace (its interfaces go with it). */
+static int do_level_ns_down(const struct opts *o, const char *level, struct cage_err *e)
+{
+	char path[PATH_MAX];
+	int r;
+
+	if (!level_name_valid(level)) {
+		invalid_input = true;
+		return cage_err_set(e, -EINVAL, "invalid level name '%s' (1-8 of a-z 0-9)", level);
+	}
+	r = net_uplink_down(level, e);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/rempart-%s", o->netns_dir, level);
+	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return cage_err_set(e, -errno, "cannot unmount %s: %s", path, strerror(errno));
+	if (unlink(path) < 0 && errno != ENOENT)
+		return cage_err_set(e, -errno, "cannot remove %s: %s", path, strerror(errno));
+	return 0;
+}
+
 static int do_show(const struct opts *o, const char *what, struct cage_err *e)
 {
 	struct cfg c;
 	_cleanup_free_ char *text = NULL;
-	bool need_ipsec = strcmp(what, "network") != 0 && strcmp(what, "nft-level") != 0;
-	int r = load_cfg(o, &c, need_ipsec, e);
+	struct net_uplink u;
+	bool have_uplink = false, level = strcmp(what, "nft-level") == 0 || strcmp(what, "nft-uplink") == 0;
+	bool need_ipsec = strcmp(what, "network") != 0 && !level;
+	int r;
 
+	if (level) {
+		r = load_uplink(o, o->level, &u, &have_uplink, e);
+		if (r < 0)
+			return r;
+		if (!have_uplink && strcmp(what, "nft-uplink") == 0) {
+			invalid_input = true;
+			return cage_err_set(e, -EINVAL, "show nft-uplink needs --profile");
+		}
+	}
+	r = level ? load_level_cfg(o, &c, e) : load_cfg(o, &c, need_ipsec, e);
 	if (r < 0)
 		return r;
 	if (strcmp(what, "network") == 0)
@@ -591,7 +684,9 @@ static int do_show(const struct opts *o, const char *what, struct cage_err *e)
 	else if (strcmp(what, "nft-inner") == 0)
 		text = net_gen_nft_inner(&c.ipsec);
 	else if (strcmp(what, "nft-level") == 0)
-		text = net_gen_nft_level(r == 0 ? &c.ipsec : NULL);
+		text = net_gen_nft_level(r == 0 ? &c.ipsec : NULL, have_uplink ? &u : NULL);
+	else if (strcmp(what, "nft-uplink") == 0)
+		text = net_gen_nft_uplink(&u);
 	else {
 		invalid_input = true;
 		return cage_err_set(e, -EINVAL, "show: unknown item '%s'", what);
@@ -605,7 +700,7 @@ static int do_show(const struct opts *o, const char *what, struct cage_err *e)
 int main(int argc, char **argv)
 {
 	enum { O_CONFIG = 256, O_NETWORKD, O_SWCONF, O_NSDIR, O_NETNS, O_IFNAME, O_DP, O_IFID, O_SWANCTL,
-	       O_VICI, O_NOLOAD, O_NETWORKCTL, O_WAIT, O_JSON, O_VERSION };
+	       O_VICI, O_NOLOAD, O_NETWORKCTL, O_WAIT, O_JSON, O_VERSION, O_PROFILE, O_LEVEL };
 	static const struct option longopts[] = {
 		{ "config-dir", required_argument, NULL, O_CONFIG },
 		{ "networkd-dir", required_argument, NULL, O_NETWORKD },
@@ -621,6 +716,8 @@ int main(int argc, char **argv)
 		{ "networkctl", required_argument, NULL, O_NETWORKCTL },
 		{ "wait", required_argument, NULL, O_WAIT },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "profile", required_argument, NULL, O_PROFILE },
+		{ "level", required_argument, NULL, O_LEVEL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
@@ -699,6 +796,14 @@ int main(int argc, char **argv)
 			}
 			break;
 		case O_JSON: o.json = true; break;
+		case O_PROFILE: o.profile = optarg; break;
+		case O_LEVEL:
+			if (!level_name_valid(optarg)) {
+				log_error("--level: 1-8 of a-z 0-9");
+				return EXIT_USAGE;
+			}
+			o.level = optarg;
+			break;
 		case 'v': log_set_level(LOG_LVL_DEBUG); break;
 		case 'h': usage(stdout); return EXIT_OK;
 		case O_VERSION: puts("rempart-netcfg " REMPART_VERSION); return EXIT_OK;
@@ -724,6 +829,8 @@ int main(int argc, char **argv)
 		r = do_updown(&o, &e);
 	} else if (strcmp(cmd, "level-ns") == 0 && optind + 1 == argc) {
 		r = do_level_ns(&o, argv[optind], &e);
+	} else if (strcmp(cmd, "level-ns-down") == 0 && optind + 1 == argc) {
+		r = do_level_ns_down(&o, argv[optind], &e);
 	} else {
 		usage(stderr);
 		return EXIT_USAGE;

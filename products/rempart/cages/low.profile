@@ -58,3 +58,13 @@ nft = ip daddr 169.254.0.0/16 reject
 nft = ip daddr 127.0.0.0/8 reject
 nft = tcp dport 443 accept
 nft = tcp dport 80 accept
+# The level's uplink (rempart-netcfg level-ns low --profile this file, run
+# by rempart-netns@low.service; docs/net.md): veth rl-low 10.77.0.1 in the
+# host's namespace, "uplink" 10.77.0.2 in rempart-low, NAT to the outside.
+# The same allow-list in both namespaces; the host itself, link-local,
+# loopback, multicast and the other levels are always refused, and so are
+# the private ranges below.
+uplink = 10.77.0.1/30 10.77.0.2/30
+uplink-allow = tcp 80 443 53
+uplink-allow = udp 53
+uplink-deny = 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 100.64.0.0/10

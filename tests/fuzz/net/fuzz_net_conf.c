@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_text(net_gen_swanctl(&s, net_ok ? &n : NULL, "/c", NET_DP_XFRM, 42, "/u"));
 		check_text(net_gen_nft_outer(&s));
 		check_text(net_gen_nft_inner(&s));
-		check_text(net_gen_nft_level(&s));
+		check_text(net_gen_nft_level(&s, NULL));
 	}
 	return 0;
 }

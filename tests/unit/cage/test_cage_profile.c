@@ -66,7 +66,11 @@ static void test_full_profile(void **state)
 			   "net-address = 10.77.1.2/24\n"
 			   "net-peer = 10.77.1.1/24\n"
 			   "net-gateway = 10.77.1.1\n"
-			   "nft = ip daddr 10.77.1.1 tcp dport 3128 accept\n";
+			   "nft = ip daddr 10.77.1.1 tcp dport 3128 accept\n"
+			   "uplink = 10.77.0.1/30 10.77.0.2/30\n"
+			   "uplink-allow = tcp 80 443\n"
+			   "uplink-allow = udp 53\n"
+			   "uplink-deny = 10.0.0.0/8 172.16.0.0/12\n";
 	struct cage_profile p;
 	struct cage_parse_error e;
 	char *rules;
@@ -92,6 +96,15 @@ static void test_full_profile(void **state)
 	assert_true(p.rlimit_set[CAGE_RL_NOFILE]);
 	assert_int_equal(p.rlimit[CAGE_RL_AS], UINT64_MAX);
 	assert_int_equal(p.net, CAGE_NET_LEVEL);
+	assert_string_equal(p.uplink_outer, "10.77.0.1/30");
+	assert_string_equal(p.uplink_inner, "10.77.0.2/30");
+	assert_int_equal(p.n_uplink_allow, 3);
+	assert_false(p.uplink_allow[1].udp);
+	assert_int_equal(p.uplink_allow[1].port, 443);
+	assert_true(p.uplink_allow[2].udp);
+	assert_int_equal(p.uplink_allow[2].port, 53);
+	assert_int_equal(p.n_uplink_deny, 2);
+	assert_string_equal(p.uplink_deny[1], "172.16.0.0/12");
 	assert_int_equal(p.n_env, 1);
 	/* read was already in @basic: no duplicate */
 	for (size_t i = 0; i < p.n_syscalls; i++)
@@ -145,6 +158,17 @@ static void test_errors(void **state)
 	expect_fail("network = level\nnet-level = low\nnet-address = 10.0.0.1/24\nnet-peer = 10.0.0.300/24\n",
 		    "IPv4", 8);
 	expect_fail("network = level\nnft = accept; flush ruleset\n", "one statement", 6);
+	expect_fail("uplink = 10.0.0.1/30 10.0.0.2/30\n", "need network = level", 0);
+	expect_fail("network = level\nuplink = 10.0.0.1/30\n", "two IPv4 CIDRs", 6);
+	expect_fail("network = level\nuplink = 10.0.0.1/30 10.0.0.1/30\n", "two IPv4 CIDRs", 6);
+	expect_fail("network = level\nuplink = 10.0.0.1/30 10.0.0.2/29\n", "two IPv4 CIDRs", 6);
+	expect_fail("network = level\nuplink-allow = sctp 80\n", "tcp|udp PORT", 6);
+	expect_fail("network = level\nuplink-allow = tcp\n", "tcp|udp PORT", 6);
+	expect_fail("network = level\nuplink-allow = tcp 0\n", "1..65535", 6);
+	expect_fail("network = level\nuplink-allow = udp 65536\n", "1..65535", 6);
+	expect_fail("network = level\nuplink-deny = 10.0.0.0/33\n", "not an IPv4 CIDR", 6);
+	expect_fail("network = level\nnet-level = low\nnet-address = 10.0.0.1/24\nnet-peer = 10.0.0.2/24\n"
+		    "uplink-allow = tcp 443\n", "need uplink", 0);
 	expect_fail("network = level\nnft = include \"/etc/x\"\n", "one statement", 6);
 	expect_fail("memory-max = 12Q\n", "memory-max", 5);
 	expect_fail("memory-max = 1000\n", "at least 1M", 5);

@@ -16,6 +16,8 @@
 #include <nftables/libnftables.h>
 
 #include "gen.h"
+#include "profile.h"
+#include "uplink.h"
 #include "netconf.h"
 
 static const char ipsec_ok[] = "gateway = 198.51.100.7\n"
@@ -338,11 +340,11 @@ static void test_generators(void **state)
 	assert_non_null(strstr(t, "ip daddr @remote udp dport { 53, 123 } accept"));
 	assert_int_equal(nft_dry_run(t), 0);
 	free(t);
-	t = net_gen_nft_level(&s);
+	t = net_gen_nft_level(&s, NULL);
 	assert_non_null(strstr(t, "iifname \"rc*\" oifname \"ipsec-*\" ip daddr { 10.1.0.0/16, 10.2.3.0/24 } accept"));
 	assert_int_equal(nft_dry_run(t), 0);
 	free(t);
-	t = net_gen_nft_level(NULL);
+	t = net_gen_nft_level(NULL, NULL);
 	assert_null(strstr(t, "iifname"));
 	assert_int_equal(nft_dry_run(t), 0);
 	free(t);
@@ -387,13 +389,109 @@ static void test_load(void **state)
 	rmdir(dir);
 }
 
+static const char uplink_profile[] =
+	"name = low\nuid = 60100\ngid = 60100\nsyscalls = @basic\nnetwork = level\nnet-level = low\n"
+	"net-address = 10.77.1.2/24\nnet-peer = 10.77.1.1/24\nnet-gateway = 10.77.1.1\n"
+	"uplink = 10.77.0.1/30 10.77.0.2/30\nuplink-allow = tcp 80 443\nuplink-allow = udp 53\n"
+	"uplink-deny = 10.0.0.0/8 192.168.7.9/16\n";
+
+/* profile text -> net_uplink; returns net_uplink_from_profile's result */
+static int uplink_from(const char *text, const char *level, struct net_uplink *u, struct cage_err *e)
+{
+	struct cage_profile p = { 0 };
+	struct cage_parse_error pe = { 0 };
+	int r = cage_profile_parse(text, strlen(text), &p, &pe);
+
+	if (r == 0)
+		r = net_uplink_from_profile(&p, level, u, e);
+	cage_profile_free(&p);
+	return r;
+}
+
+static void test_uplink(void **state)
+{
+	struct net_uplink u;
+	struct cage_err e = { { 0 } };
+	char *t, net[20], bad[1024];
+
+	(void)state;
+	assert_int_equal(net_cidr_network("10.77.1.2/24", net), 0);
+	assert_string_equal(net, "10.77.1.0/24");
+	assert_int_equal(net_cidr_network("192.168.7.9/16", net), 0);
+	assert_string_equal(net, "192.168.0.0/16");
+	assert_int_equal(net_cidr_network("10.1.2.3", net), -EINVAL);
+
+	assert_int_equal(uplink_from(uplink_profile, "low", &u, &e), 0);
+	assert_string_equal(u.cages, "10.77.1.0/24");
+	assert_string_equal(u.uplink_net, "10.77.0.0/30");
+	assert_string_equal(u.outer_addr, "10.77.0.1");
+	assert_string_equal(u.inner_addr, "10.77.0.2");
+	assert_int_equal(u.n_allow, 3);
+	assert_string_equal(u.deny[1], "192.168.0.0/16"); /* host bits cleared */
+
+	/* host side: its own table, forwarding confined, NAT, allow-list */
+	t = net_gen_nft_uplink(&u);
+	assert_non_null(strstr(t, "table inet rempart-level-low\ndelete table inet rempart-level-low\n"));
+	assert_non_null(strstr(t, "iifname != \"rl-*\" oifname != \"rl-*\" drop\n"));
+	assert_non_null(strstr(t, "oifname \"rl-low\" ct state established,related accept\n\t\toifname \"rl-low\" iifname"));
+	assert_non_null(strstr(t, "oifname \"rl-low\" drop\n"));
+	assert_non_null(strstr(t, "iifname \"rl-low\" ip saddr != 10.77.1.0/24 drop\n"));
+	assert_non_null(strstr(t, "iifname \"rl-low\" tcp dport { 80, 443 } accept\n"));
+	assert_non_null(strstr(t, "iifname \"rl-low\" udp dport { 53 } accept\n"));
+	assert_non_null(strstr(t, "169.254.0.0/16"));
+	assert_non_null(strstr(t, "127.0.0.0/8"));
+	assert_non_null(strstr(t, "10.77.0.0/30, 10.77.1.0/24, 10.0.0.0/8, 192.168.0.0/16 }"));
+	assert_non_null(strstr(t, "type nat hook postrouting priority srcnat;"));
+	assert_non_null(strstr(t, "iifname \"rl-low\" ip saddr 10.77.1.0/24 oifname != \"rl-*\" masquerade\n"));
+	/* the host's own services: everything from the veth refused on input */
+	assert_non_null(strstr(t, "type filter hook input priority 0; policy accept;\n"
+				  "\t\tiifname \"rl-low\" meta l4proto tcp reject with tcp reset\n"
+				  "\t\tiifname \"rl-low\" reject with icmpx type admin-prohibited\n\t}"));
+	/* the refused destinations come before the allow-list */
+	assert_true(strstr(t, "ip daddr @deny meta l4proto tcp reject") < strstr(t, "tcp dport { 80, 443 } accept"));
+	assert_int_equal(nft_dry_run(t), 0);
+	free(t);
+
+	/* level side: default drop, the same allow-list towards the uplink only */
+	t = net_gen_nft_level(NULL, &u);
+	assert_non_null(strstr(t, "type filter hook forward priority 0; policy drop;"));
+	assert_non_null(strstr(t, "iifname \"rc*\" oifname \"uplink\" ip saddr 10.77.1.0/24 tcp dport { 80, 443 } accept\n"));
+	assert_non_null(strstr(t, "iifname \"rc*\" oifname \"uplink\" ip saddr 10.77.1.0/24 udp dport { 53 } accept\n"));
+	assert_non_null(strstr(t, "oifname \"rc*\" tcp flags rst accept\n"));
+	assert_true(strstr(t, "iifname \"rc*\" ip daddr @deny") < strstr(t, "tcp dport { 80, 443 } accept"));
+	assert_int_equal(nft_dry_run(t), 0);
+	free(t);
+	/* without an allow-list: nothing is accepted towards the uplink */
+	u.n_allow = 0;
+	t = net_gen_nft_uplink(&u);
+	assert_null(strstr(t, "dport"));
+	assert_int_equal(nft_dry_run(t), 0);
+	free(t);
+
+	/* refusals */
+	assert_int_equal(uplink_from(uplink_profile, "high", &u, &e), -EINVAL);
+	expect_msg(&e, "is for level low, not high");
+	snprintf(bad, sizeof(bad), "%s", uplink_profile);
+	*strstr(bad, "uplink = ") = '\0';
+	assert_int_equal(uplink_from(bad, "low", &u, &e), -EINVAL);
+	expect_msg(&e, "has no uplink");
+	snprintf(bad, sizeof(bad), "%s", uplink_profile);
+	memcpy(strstr(bad, "10.77.0.2/30"), "10.78.0.2/30", 12);
+	assert_int_equal(uplink_from(bad, "low", &u, &e), -EINVAL);
+	expect_msg(&e, "not in one subnet");
+	snprintf(bad, sizeof(bad), "%s", uplink_profile);
+	memcpy(strstr(bad, "uplink = 10.77.0.1/30 10.77.0.2/30"), "uplink = 10.77.1.5/30 10.77.1.6/30", 34);
+	assert_int_equal(uplink_from(bad, "low", &u, &e), -EINVAL);
+	expect_msg(&e, "overlaps the cages' 10.77.1.0/24");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_addresses), cmocka_unit_test(test_names),
 		cmocka_unit_test(test_network_ok), cmocka_unit_test(test_network_errors),
 		cmocka_unit_test(test_ipsec_ok), cmocka_unit_test(test_ipsec_errors),
-		cmocka_unit_test(test_generators), cmocka_unit_test(test_load),
+		cmocka_unit_test(test_generators), cmocka_unit_test(test_load), cmocka_unit_test(test_uplink),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
