@@ -45,6 +45,11 @@ static void usage(FILE *f)
 	      "                           e.g. a third-party CA as on real machines)\n"
 	      "  --update-server URL      the update server built into /etc/rempart/update.conf\n"
 	      "                           (https://..., default: the product's update/update.conf)\n"
+	      "  --dev-update-direct A.B.C.D:PORT\n"
+	      "                           development builds only: rempart-update runs outside the\n"
+	      "                           IPsec namespace and the outer nftables ruleset allows TCP\n"
+	      "                           with A.B.C.D:PORT (the VM update suite's server behind\n"
+	      "                           QEMU's user network, which carries no IKE; docs/net.md)\n"
 	      "  --reuse-rootfs           keep out/work/rootfs from the previous build (development)\n"
 	      "  --cache DIR              downloaded packages (default OUT/cache)\n"
 	      "  -v, --verbose            debug messages\n"
@@ -254,7 +259,7 @@ static void ctx_free(struct build_ctx *b)
 
 int cmd_build(int argc, char **argv)
 {
-	enum { O_PRODUCT = 256, O_KEYS, O_OUT, O_VERSION, O_SECVER, O_RELEASE, O_SDE, O_EXTRA, O_REUSE, O_CACHE, O_UPDSRV, O_EXTRADB };
+	enum { O_PRODUCT = 256, O_KEYS, O_OUT, O_VERSION, O_SECVER, O_RELEASE, O_SDE, O_EXTRA, O_REUSE, O_CACHE, O_UPDSRV, O_EXTRADB, O_UPDDIRECT };
 	static const struct option lo[] = {
 		{ "product", required_argument, NULL, O_PRODUCT },
 		{ "keys", required_argument, NULL, O_KEYS },
@@ -268,6 +273,7 @@ int cmd_build(int argc, char **argv)
 		{ "cache", required_argument, NULL, O_CACHE },
 		{ "update-server", required_argument, NULL, O_UPDSRV },
 		{ "extra-db", required_argument, NULL, O_EXTRADB },
+		{ "dev-update-direct", required_argument, NULL, O_UPDDIRECT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -310,6 +316,15 @@ int cmd_build(int argc, char **argv)
 			}
 			b.update_server = optarg;
 			break;
+		case O_UPDDIRECT:
+			/* checked again by rempart-netcfg --direct-tcp on the device */
+			if (!*optarg || strspn(optarg, "0123456789.:") != strlen(optarg) || !strchr(optarg, ':') ||
+			    strlen(optarg) > 21) {
+				log_error("--dev-update-direct %s: expected A.B.C.D:PORT", optarg);
+				return 2;
+			}
+			b.update_direct = optarg;
+			break;
 		case 'v': log_set_level(LOG_LVL_DEBUG); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -317,6 +332,10 @@ int cmd_build(int argc, char **argv)
 	}
 	if (optind != argc) {
 		usage(stderr);
+		return 2;
+	}
+	if (b.update_direct && !b.development) {
+		log_error("--dev-update-direct: a release build keeps updates inside the IPsec tunnel");
 		return 2;
 	}
 	if (!realpath(product, abs)) {

@@ -22,6 +22,7 @@ struct build_ctx {
 	uint64_t security_version;
 	bool development;
 	char *update_server;  /* overrides update.conf's server = (NULL: keep) */
+	const char *update_direct; /* development: A.B.C.D:PORT reached outside the tunnel (NULL: none) */
 	const char *extra_db[BUILD_MAX_EXTRA_DB]; /* more certificates enrolled in db */
 	size_t n_extra_db;
 	struct conf product;

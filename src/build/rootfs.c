@@ -494,6 +494,50 @@ static int configure(struct build_ctx *b)
 	return 0;
 }
 
+/* Development builds for the VM update suite (--dev-update-direct): QEMU's
+ * user network carries no IKE, so rempart-update reaches its server
+ * directly: the service leaves the IPsec namespace and rempart-netcfg's
+ * outer ruleset allows TCP with that one address and port (docs/net.md). */
+static int install_update_direct(struct build_ctx *b)
+{
+	static const char *const files[] = { "rempart-network.service.d", "rempart-update.service.d" };
+	_cleanup_free_ char *net = NULL;
+	static const char upd[] =
+		"# Development build (rempart build --dev-update-direct): rempart-update runs in\n"
+		"# the outer network namespace, where nftables lets it reach its server only.\n"
+		"[Unit]\n"
+		"ConditionPathExists=\n"
+		"ConditionPathExists=/etc/rempart/update.conf\n"
+		"[Service]\n"
+		"NetworkNamespacePath=\n";
+	int r = 0;
+
+	if (!b->update_direct)
+		return 0;
+	if (asprintf(&net,
+		     "# Development build (rempart build --dev-update-direct): the outer namespace\n"
+		     "# also allows TCP with the update server %s (docs/net.md).\n"
+		     "[Service]\n"
+		     "ExecStart=\n"
+		     "ExecStart=/usr/bin/rempart-netcfg apply --no-load --networkctl none --direct-tcp %s\n",
+		     b->update_direct, b->update_direct) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < ARRAY_SIZE(files) && r == 0; i++) {
+		_cleanup_free_ char *dir = NULL, *f = NULL;
+
+		if (asprintf(&dir, "%s/usr/lib/systemd/system/%s", b->rootfs, files[i]) < 0)
+			return -ENOMEM;
+		f = pathjoin(dir, "90-rempart-dev-update-direct.conf");
+		r = mkdir_p(dir, 0755);
+		if (r == 0)
+			r = i == 0 ? write_file_atomic(f, net, strlen(net), 0644)
+				   : write_file_atomic(f, upd, sizeof(upd) - 1, 0644);
+	}
+	if (r < 0)
+		return log_errno(LOG_LVL_ERROR, r, "cannot write the --dev-update-direct drop-ins");
+	return 0;
+}
+
 int build_rootfs(struct build_ctx *b)
 {
 	_cleanup_free_ char *overlay = product_path(b, "overlay");
@@ -532,6 +576,8 @@ int build_rootfs(struct build_ctx *b)
 	if (r < 0)
 		return r;
 	r = install_update(b);
+	if (r == 0)
+		r = install_update_direct(b);
 	if (r < 0)
 		return r;
 	r = write_os_release(b);

@@ -37,6 +37,8 @@ static void usage(FILE *f)
 	      "  --until TEXT     with --serial: stop as soon as TEXT appears (exit 0)\n"
 	      "  --snapshot       discard writes to the disk\n"
 	      "  --net SPEC       QEMU -netdev user spec, e.g. 'user,id=net0,restrict=on,guestfwd=...'\n"
+	      "  --net2 SPEC      a second NIC: any QEMU -netdev spec with id=net1 (e.g.\n"
+	      "                   'tap,id=net1,ifname=NAME,script=no,downscript=no'), MAC 52:54:00:52:50:02\n"
 	      "  --memory MIB     guest memory (default 1024)\n"
 	      "\n"
 	      "Exit status: QEMU's (0 after a guest power-off), 124 on timeout, 2 usage, 3 system error.\n",
@@ -46,7 +48,7 @@ static void usage(FILE *f)
 int cmd_run(int argc, char **argv)
 {
 	enum { O_OUT = 256, O_DISK, O_VARS, O_TPM, O_NOTPM, O_HEADLESS, O_SERIAL, O_TIMEOUT, O_UNTIL, O_SNAP,
-	       O_NET, O_MEM, O_TPMCA };
+	       O_NET, O_MEM, O_TPMCA, O_NET2 };
 	static const struct option lo[] = {
 		{ "out", required_argument, NULL, O_OUT },
 		{ "disk", required_argument, NULL, O_DISK },
@@ -60,6 +62,7 @@ int cmd_run(int argc, char **argv)
 		{ "until", required_argument, NULL, O_UNTIL },
 		{ "snapshot", no_argument, NULL, O_SNAP },
 		{ "net", required_argument, NULL, O_NET },
+		{ "net2", required_argument, NULL, O_NET2 },
 		{ "memory", required_argument, NULL, O_MEM },
 		{ "help", no_argument, NULL, 'h' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -86,6 +89,13 @@ int cmd_run(int argc, char **argv)
 		case O_UNTIL: o.done_marker = optarg; break;
 		case O_SNAP: o.snapshot = true; break;
 		case O_NET: o.netdev = optarg; break;
+		case O_NET2:
+			if (!strstr(optarg, "id=net1")) {
+				log_error("--net2 %s: the spec must name its netdev id=net1", optarg);
+				return 2;
+			}
+			o.netdev2 = optarg;
+			break;
 		case O_TIMEOUT:
 		case O_MEM:
 			if (parse_u32(optarg, &u) < 0 || u == 0) {

@@ -217,9 +217,15 @@ int vm_run(const struct vm_opts *o)
 		argv_add(&a, o->netdev);
 		argv_add(&a, "-device");
 		argv_add(&a, "virtio-net-pci,netdev=net0,romfile=");
-	} else {
+	} else if (!o->netdev2) {
 		argv_add(&a, "-net");
 		argv_add(&a, "none");
+	}
+	if (o->netdev2) {
+		argv_add(&a, "-netdev");
+		argv_add(&a, o->netdev2);
+		argv_add(&a, "-device");
+		argv_add(&a, "virtio-net-pci,netdev=net1,mac=52:54:00:52:50:02,romfile=");
 	}
 	argv_add(&a, "-device");
 	argv_add(&a, "virtio-rng-pci");

@@ -20,6 +20,7 @@ struct vm_opts {
 	                         * manufacturing, no EK certificates) */
 	const char *serial_log; /* serial to this file instead of the terminal */
 	const char *netdev;     /* extra -netdev user,... specification or NULL */
+	const char *netdev2;    /* a second NIC's -netdev spec (id=net1), MAC 52:54:00:52:50:02, or NULL */
 	bool snapshot;          /* do not write the disk */
 	bool vars_in_place;     /* let the firmware write o->vars itself (enrollment) */
 	bool headless;          /* no terminal interaction */

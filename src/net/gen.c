@@ -132,6 +132,11 @@ char *net_gen_swanctl(const struct net_ipsec *s, const struct net_network *n, co
 
 char *net_gen_nft_outer(const struct net_ipsec *s)
 {
+	return net_gen_nft_outer_direct(s, NULL, 0);
+}
+
+char *net_gen_nft_outer_direct(const struct net_ipsec *s, const char *direct, uint16_t port)
+{
 	const char *gw = s ? s->gateway.text : NULL;
 	char *buf = NULL;
 	size_t len = 0;
@@ -153,6 +158,8 @@ char *net_gen_nft_outer(const struct net_ipsec *s)
 			   "\t\tip saddr %s meta l4proto esp accept\n"
 			   "\t\tip saddr %s icmp type { destination-unreachable, time-exceeded } accept\n",
 			gw, gw, gw);
+	if (direct)
+		fprintf(f, "\t\tip saddr %s tcp sport %u accept\n", direct, (unsigned)port);
 	fputs("\t\tudp sport 67 udp dport 68 accept\n"
 	      "\t}\n"
 	      "\tchain output {\n"
@@ -161,6 +168,8 @@ char *net_gen_nft_outer(const struct net_ipsec *s)
 	if (gw)
 		fprintf(f, "\t\tip daddr %s udp sport { 500, 4500 } udp dport { 500, 4500 } accept\n"
 			   "\t\tip daddr %s meta l4proto esp accept\n", gw, gw);
+	if (direct)
+		fprintf(f, "\t\tip daddr %s tcp dport %u accept\n", direct, (unsigned)port);
 	fputs("\t\tudp sport 68 udp dport 67 accept\n"
 	      "\t}\n"
 	      "\tchain forward {\n"

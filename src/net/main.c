@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rempart-netcfg: applies the network part of the state allow-list
  * (network.conf, ipsec.conf; docs/net.md). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -73,6 +74,9 @@ static void usage(FILE *f)
 	      "  --no-load             write swanctl.conf without loading it\n"
 	      "  --networkctl PATH     run 'PATH reload' after writing the .network file\n"
 	      "                        (default /usr/bin/networkctl; 'none' to skip)\n"
+	      "  --direct-tcp A.B.C.D:PORT  development images only: also allow TCP with this\n"
+	      "                        address and port in the outer namespace (the VM update\n"
+	      "                        suite's server, rempart build --dev-update-direct)\n"
 	      "  --wait SECONDS        tun datapath: wait this long for charon's device (default 10)\n"
 	      "  --json                machine-readable summary on stdout (apply)\n"
 	      "  -v, --verbose         debug messages\n"
@@ -91,7 +95,33 @@ struct opts {
 	uint32_t if_id;
 	bool if_id_set, no_load, json;
 	uint64_t wait;
+	char direct[16]; /* --direct-tcp address ("" = none) */
+	uint16_t direct_port;
 };
+
+static char *outer_ruleset(const struct opts *o, const struct net_ipsec *s)
+{
+	return net_gen_nft_outer_direct(s, o->direct[0] ? o->direct : NULL, o->direct_port);
+}
+
+/* --direct-tcp A.B.C.D:PORT */
+static int parse_direct(const char *arg, struct opts *o)
+{
+	const char *colon = strrchr(arg, ':');
+	struct in_addr a;
+	uint64_t port;
+
+	if (!colon || (size_t)(colon - arg) >= sizeof(o->direct))
+		return -EINVAL;
+	memcpy(o->direct, arg, (size_t)(colon - arg));
+	o->direct[colon - arg] = '\0';
+	if (inet_pton(AF_INET, o->direct, &a) != 1 || parse_u64_range(colon + 1, 1, 65535, &port) < 0) {
+		o->direct[0] = '\0';
+		return -EINVAL;
+	}
+	o->direct_port = (uint16_t)port;
+	return 0;
+}
 
 /* Set when the failure is the configuration's or the caller's (exit 2),
  * not the system's while applying it (exit 1). */
@@ -120,7 +150,15 @@ static int load_cfg_inner(const struct opts *o, struct cfg *c, bool need_ipsec, 
 	int r;
 
 	snprintf(path, sizeof(path), "%s/network.conf", o->config_dir);
-	r = net_network_load(path, &c->net, e);
+	if (access(path, F_OK) < 0 && errno == ENOENT) {
+		/* no profile set by the administrator yet: DHCP (the image's default) */
+		static const char dflt[] = "mode = dhcp\n";
+
+		log_info("%s absent: DHCP on the wired interfaces", path);
+		r = net_network_parse(dflt, sizeof(dflt) - 1, path, &c->net, e);
+	} else {
+		r = net_network_load(path, &c->net, e);
+	}
 	if (r < 0)
 		return r;
 	snprintf(path, sizeof(path), "%s/ipsec.conf", o->config_dir);
@@ -272,7 +310,7 @@ static int write_network(const struct opts *o, const struct cfg *c, char *path, 
  * services bound to it do not start). */
 static int apply_network_only(const struct opts *o, const struct cfg *c, struct cage_err *e)
 {
-	_cleanup_free_ char *rules = net_gen_nft_outer(NULL);
+	_cleanup_free_ char *rules = outer_ruleset(o, NULL);
 	char path[PATH_MAX];
 	int r;
 
@@ -395,15 +433,27 @@ static int do_apply(const struct opts *o, struct cage_err *e)
 	int saved = -1, r;
 
 	r = load_cfg(o, &c, false, e);
-	if (r < 0)
+	if (r < 0) {
+		/* Fail closed: an invalid configuration leaves no open outer
+		 * namespace (DHCP only; the ipsec namespace, if any, keeps
+		 * its ruleset, and has no way out without a SA). */
+		_cleanup_free_ char *rules = outer_ruleset(o, NULL);
+		struct cage_err e2 = { { 0 } };
+
+		if (!rules || apply_nft("outer namespace ruleset", rules, &e2) < 0)
+			log_error("cannot load the DHCP-only outer ruleset after the configuration error: %s",
+				  e2.msg[0] ? e2.msg : "out of memory");
+		else
+			log_warn("configuration refused: outer namespace reset to DHCP only (everything else dropped)");
 		return r;
+	}
 	if (r == 1)
 		return apply_network_only(o, &c, e);
 	r = updown_command(o, updown, sizeof(updown), e);
 	if (r < 0)
 		return r;
 	swanctl = net_gen_swanctl(&c.ipsec, &c.net, c.cred_dir, o->dp, o->if_id, updown);
-	outer_rules = net_gen_nft_outer(&c.ipsec);
+	outer_rules = outer_ruleset(o, &c.ipsec);
 	inner_rules = net_gen_nft_inner(&c.ipsec);
 	if (!swanctl || !outer_rules || !inner_rules)
 		return -ENOMEM;
@@ -680,7 +730,7 @@ static int do_show(const struct opts *o, const char *what, struct cage_err *e)
 		text = net_gen_swanctl(&c.ipsec, &c.net, c.cred_dir, o->dp, o->if_id, updown);
 	}
 	else if (strcmp(what, "nft-outer") == 0)
-		text = net_gen_nft_outer(&c.ipsec);
+		text = outer_ruleset(o, &c.ipsec);
 	else if (strcmp(what, "nft-inner") == 0)
 		text = net_gen_nft_inner(&c.ipsec);
 	else if (strcmp(what, "nft-level") == 0)
@@ -700,7 +750,7 @@ static int do_show(const struct opts *o, const char *what, struct cage_err *e)
 int main(int argc, char **argv)
 {
 	enum { O_CONFIG = 256, O_NETWORKD, O_SWCONF, O_NSDIR, O_NETNS, O_IFNAME, O_DP, O_IFID, O_SWANCTL,
-	       O_VICI, O_NOLOAD, O_NETWORKCTL, O_WAIT, O_JSON, O_VERSION, O_PROFILE, O_LEVEL };
+	       O_VICI, O_NOLOAD, O_NETWORKCTL, O_WAIT, O_JSON, O_VERSION, O_PROFILE, O_LEVEL, O_DIRTCP };
 	static const struct option longopts[] = {
 		{ "config-dir", required_argument, NULL, O_CONFIG },
 		{ "networkd-dir", required_argument, NULL, O_NETWORKD },
@@ -715,6 +765,7 @@ int main(int argc, char **argv)
 		{ "no-load", no_argument, NULL, O_NOLOAD },
 		{ "networkctl", required_argument, NULL, O_NETWORKCTL },
 		{ "wait", required_argument, NULL, O_WAIT },
+		{ "direct-tcp", required_argument, NULL, O_DIRTCP },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "profile", required_argument, NULL, O_PROFILE },
 		{ "level", required_argument, NULL, O_LEVEL },
@@ -792,6 +843,12 @@ int main(int argc, char **argv)
 		case O_WAIT:
 			if (parse_u64_range(optarg, 0, 600, &o.wait) < 0) {
 				log_error("--wait: expected seconds from 0 to 600");
+				return EXIT_USAGE;
+			}
+			break;
+		case O_DIRTCP:
+			if (parse_direct(optarg, &o) < 0) {
+				log_error("--direct-tcp %s: expected A.B.C.D:PORT", optarg);
 				return EXIT_USAGE;
 			}
 			break;

@@ -356,4 +356,31 @@ RS=$(ip netns exec "$X" nft list ruleset 2>/dev/null)
 	grep -q "no .*ipsec.conf" "$D/err3" && grep -qx "DHCP=ipv4" "$D/nd2/10-rempart.network" &&
 	t_ok "without ipsec.conf: DHCP only, default drop, no IPsec namespace (reported)" ||
 	{ t_fail "without ipsec.conf (exit $rc)"; sed 's/^/#   /' "$D/err3"; }
+# --- first boot: no network.conf either: DHCP (the image's default) ----------
+mkdir -p "$D/c0"
+nsenter --net="/run/netns/$X" "$NETCFG" apply --config-dir "$D/c0" --networkd-dir "$D/nd0" --netns "${X}in" \
+	--networkctl none 2>"$D/err0"
+rc=$?
+[ $rc = 0 ] && grep -q "network.conf absent: DHCP" "$D/err0" && grep -qx "DHCP=ipv4" "$D/nd0/10-rempart.network" &&
+	[ ! -e "/run/netns/${X}in" ] && t_ok "without any configuration (first boot): DHCP, no IPsec namespace" ||
+	{ t_fail "first boot (exit $rc)"; sed 's/^/#   /' "$D/err0"; }
+
+# --- an invalid configuration resets the outer ruleset to DHCP only ----------
+# (first an accepted one with the development direct path, --direct-tcp)
+cp "$C/ipsec.conf" "$D/c2/ipsec.conf"; cp -r "$C/ipsec" "$D/c2/ipsec"
+printf 'mode = static\naddress = 192.0.2.9/24\ngateway = 192.0.2.1\n' > "$D/c2/network.conf"
+nsenter --net="/run/netns/$X" "$NETCFG" apply --config-dir "$D/c2" --networkd-dir "$D/nd2" --netns "${X}in" \
+	--networkctl none --no-load --datapath tun --wait 0 --direct-tcp 10.0.2.100:443 >/dev/null 2>&1
+RS=$(ip netns exec "$X" nft list chain inet rempart output 2>/dev/null)
+grep -q 'ip daddr 10.0.2.100 tcp dport 443 accept' <<<"$RS" && grep -q 'ip daddr 192.0.2.1 udp' <<<"$RS" &&
+	t_ok "--direct-tcp: one TCP path added to the outer ruleset" || t_fail "--direct-tcp ruleset: $RS"
+printf 'mode = dhcp\n' > "$D/c2/network.conf"
+t_exit "virtual_ip = no with DHCP refused" 2 "virtual_ip = no needs mode = static" \
+	nsenter --net="/run/netns/$X" "$NETCFG" apply --config-dir "$D/c2" --networkd-dir "$D/nd2" --netns "${X}in" \
+	--networkctl none --no-load
+RS=$(ip netns exec "$X" nft list chain inet rempart output 2>/dev/null)
+grep -q 'policy drop' <<<"$RS" && ! grep -q '192.0.2.1' <<<"$RS" && ! grep -q 'tcp' <<<"$RS" &&
+	t_ok "after the refusal the outer namespace allows DHCP only (fail closed)" || t_fail "after the refusal: $RS"
+t_exit "--direct-tcp refuses a malformed address" 2 "expected A.B.C.D:PORT" "$NETCFG" --direct-tcp 10.0.2.1000:443 apply
+ip netns del "${X}in" 2>/dev/null
 t_done

@@ -13,9 +13,15 @@ VM_PID=
 VM_LOG=
 # Every test image follows the update server the VM tests serve from the
 # host: QEMU's user network forwards 10.0.2.100:443 to a loopback port
-# (vm_update_net).
+# (vm_update_net). That network carries no IKE, so the test image keeps a
+# direct path to that server outside the IPsec tunnel (development builds
+# only: --dev-update-direct, docs/net.md); tests/vm/ipsec.sh checks the
+# tunnel itself.
 VM_UPDATE_URL=https://10.0.2.100/repo
-VM_BUILD_ARGS=(--update-server "$VM_UPDATE_URL")
+VM_BUILD_ARGS=(--update-server "$VM_UPDATE_URL" --dev-update-direct 10.0.2.100:443)
+# VM_NET2: opt-in second NIC for vm_boot (a QEMU -netdev spec with id=net1,
+# guest MAC 52:54:00:52:50:02; rempart run --net2), e.g. a tap device.
+VM_NET2=${VM_NET2:-}
 VM_SEQ=0
 VM_TPM_CA=$VM_DIR/keys/tpm-ca
 
@@ -61,7 +67,7 @@ vm_boot() {
 	cat "$d/ser.out" >> "$VM_LOG" &
 	VM_CAT=$!
 	"$REMPART" run --disk "$disk" --vars "${VM_VARS:-$VM_DIR/out/OVMF_VARS.fd}" --headless \
-		--serial "pipe:$d/ser" --timeout "${VM_TIMEOUT:-600}" --tpm-ca "$VM_TPM_CA" "$@" > "$d/run.log" 2>&1 &
+		--serial "pipe:$d/ser" --timeout "${VM_TIMEOUT:-600}" --tpm-ca "$VM_TPM_CA" ${VM_NET2:+--net2 "$VM_NET2"} "$@" > "$d/run.log" 2>&1 &
 	VM_PID=$!
 	exec {VM_IN}> "$d/ser.in"
 }

@@ -327,7 +327,14 @@ static void test_generators(void **state)
 	assert_null(strstr(t, "ct state"));
 	assert_int_equal(nft_dry_run(t), 0);
 	free(t);
+	t = net_gen_nft_outer_direct(NULL, "10.0.2.100", 443);
+	assert_non_null(strstr(t, "ip daddr 10.0.2.100 tcp dport 443 accept\n"));
+	assert_non_null(strstr(t, "ip saddr 10.0.2.100 tcp sport 443 accept\n"));
+	assert_null(strstr(t, "esp"));
+	assert_int_equal(nft_dry_run(t), 0);
+	free(t);
 	t = net_gen_nft_outer(NULL);
+	assert_null(strstr(t, "tcp"));
 	assert_null(strstr(t, "esp"));
 	assert_null(strstr(t, "4500"));
 	assert_non_null(strstr(t, "udp sport 68 udp dport 67 accept"));
