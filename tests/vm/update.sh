@@ -92,6 +92,9 @@ boot_up() { # waits for the console and the network (wait-online)
 wait_complete() { # SECONDS: the boot finished (no jobs left) and boot-complete.target was reached
 	vm_cmd "timeout $1 systemctl is-system-running --wait >/dev/null; systemctl -q is-active boot-complete.target" $(($1 + 30))
 }
+wait_committed() { # SECONDS: systemd-bless-boot marked the entry good and the commit unit ran
+	vm_cmd "for i in \$(seq $1); do systemctl -q is-active systemd-bless-boot.service && systemctl -q is-active rempart-update-commit.service && exit 0; sleep 1; done; exit 1" $(($1 + 30))
+}
 refused() { # NAME REGEX: apply refused with REGEX, exit 1 or 4, ESP untouched
 	vm_cmd "$ESPSUM" 60; local before=$VM_OUT
 	vm_cmd "rempart-update apply" 300; local rc=$? out=$VM_OUT
@@ -145,6 +148,7 @@ done
 
 # --- 0.2.0 is marked good, the counter follows --------------------------------------
 wait_complete 180
+wait_committed 120 || t_fail "systemd-bless-boot and rempart-update-commit did not both run: $VM_OUT"
 vm_cmd "ls /efi/EFI/Linux; rempart-update status --json" 60
 ls_out=$VM_OUT
 grep -q "^rempart_0.2.0.efi$" <<<"$ls_out" && t_ok "0.2.0 reached boot-complete.target: systemd-bless-boot marked its entry good" ||
@@ -166,6 +170,7 @@ vm_cmd "systemctl unset-environment REMPART_UPDATE_FAULT; systemctl start rempar
 vm_poweroff
 if boot_up && booted 0.3.0 a; then t_ok "0.3.0 runs from slot a"; else t_fail "boot 0.3.0"; fi
 wait_complete 180
+wait_committed 120 || t_fail "systemd-bless-boot and rempart-update-commit did not both run after 0.3.0: $VM_OUT"
 vm_cmd "rempart-tpm nv-read" 30
 [ "$VM_OUT" = 3 ] && t_ok "counter raised to 3 after 0.3.0's good boot" || t_fail "NV counter after 0.3.0: $VM_OUT"
 
