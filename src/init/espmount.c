@@ -29,7 +29,7 @@ int esp_mount_unit_write(const char *unit_dir, const char *dev)
 		     "What=%s\n"
 		     "Where=/efi\n"
 		     "Type=vfat\n"
-		     "Options=umask=0077,nosuid,nodev,noexec,errors=remount-ro\n"
+		     "Options=umask=0077,nosuid,nodev,noexec,dirsync,errors=remount-ro\n"
 		     "DirectoryMode=0700\n",
 		     dev) < 0 ||
 	    asprintf(&path, "%s/efi.mount", unit_dir) < 0 ||

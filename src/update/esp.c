@@ -4,12 +4,14 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "esp.h"
 #include "fault.h"
 #include "fileio.h"
+#include "log.h"
 #include "parse.h"
 #include "repo.h"
 
@@ -115,13 +117,23 @@ int esp_install_uki(const char *esp, const char *src, const char *version, unsig
 	r = atomic_file_commit(&af);
 	if (r < 0)
 		return r;
-	/* vfat: fsync of the file and of the directory after the rename was
-	 * measured not to be enough (a power cut right after left the new
-	 * entry with size 0): sync the whole ESP before saying it is there */
+	/* vfat: a rename writes the new directory entry with size 0 and no
+	 * first cluster; the real ones follow when the inode is written back.
+	 * fsync of the file and of the directory was measured not to be
+	 * enough (a power cut right after left the entry empty), so: set the
+	 * same times again to dirty the inode, fsync it (its entry is then
+	 * written synchronously) and sync the whole ESP. The ESP is also
+	 * mounted dirsync (src/init/espmount.c), which makes the rename
+	 * itself write the inode. */
 	{
 		_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+		struct stat st;
 
-		if (fd < 0 || fsync(fd) < 0 || syncfs(fd) < 0)
+		if (fd < 0 || fstat(fd, &st) < 0)
+			return -errno;
+		if (futimens(fd, (const struct timespec[2]){ st.st_atim, st.st_mtim }) < 0)
+			log_debug("futimens %s: %s (the syncs below still run)", path, strerror(errno));
+		if (fsync(fd) < 0 || syncfs(fd) < 0)
 			return -errno;
 	}
 	return 0;

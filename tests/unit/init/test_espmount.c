@@ -45,7 +45,7 @@ static void test_writes_unit_and_link(void **state)
 	assert_int_equal(read_file(path, 4096, &buf, &len), 0);
 	assert_non_null(strstr((char *)buf, "\nWhat=/dev/vda1\n"));
 	assert_non_null(strstr((char *)buf, "\nWhere=/efi\n"));
-	assert_non_null(strstr((char *)buf, "umask=0077,nosuid,nodev,noexec"));
+	assert_non_null(strstr((char *)buf, "umask=0077,nosuid,nodev,noexec,dirsync"));
 	snprintf(path, sizeof(path), "%s/local-fs.target.wants/efi.mount", dir);
 	n = readlink(path, target, sizeof(target) - 1);
 	assert_true(n > 0);
