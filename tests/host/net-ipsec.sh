@@ -20,6 +20,7 @@ set -uo pipefail
 BUILD=$(realpath "${1:?usage: $0 BUILD_DIR}")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/tap.sh"
+. "$ROOT/tests/lib/ipsec-gw.sh"
 NETCFG=$BUILD/src/net/rempart-netcfg
 CHARON=/usr/lib/ipsec/charon
 D=$T_TMP
@@ -45,16 +46,7 @@ done
 	{ t_fail "missing strongSwan's kernel-libipsec plugin (libcharon-extra-plugins)"; t_done; exit 1; }
 
 # --- throwaway PKI (ECDSA P-384) ---------------------------------------------
-pki() { # pki NAME DNSNAME
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$D/$1.key" -out "$D/$1.csr" \
-		-subj "/CN=$2" 2>/dev/null &&
-	printf 'subjectAltName=DNS:%s\n' "$2" > "$D/$1.ext" &&
-	openssl x509 -req -in "$D/$1.csr" -CA "$D/ca.pem" -CAkey "$D/ca.key" -CAcreateserial -out "$D/$1.pem" \
-		-days 1 -extfile "$D/$1.ext" 2>/dev/null
-}
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$D/ca.key" -out "$D/ca.pem" \
-	-days 1 -subj "/CN=rempart-test-ipsec-ca" 2>/dev/null &&
-	pki gw gw.rempart.test && pki ws ws.rempart.test && t_ok "throwaway CA, gateway and workstation certificates" ||
+ipsec_pki && t_ok "throwaway CA, gateway and workstation certificates" ||
 	{ t_fail "cannot make certificates"; t_done; exit 1; }
 
 # --- namespaces and link -----------------------------------------------------
@@ -113,27 +105,7 @@ charon_start() { # charon_start NAME NETNS
 }
 # The workstation's routes are rempart-netcfg's (in the ipsec namespace).
 charon_conf gw yes && charon_conf ws no
-GWS=$D/gw-swanctl
-for d in x509 x509ca x509ocsp x509aa x509ac x509crl pubkey private rsa ecdsa bliss pkcs8 pkcs12; do mkdir -p "$GWS/$d"; done
-cp "$D/gw.key" "$GWS/private/gw.pem"
-cat > "$GWS/swanctl.conf" <<CONF
-connections {
-	gw {
-		version = 2
-		local_addrs = 192.0.2.1
-		proposals = aes256gcm16-prfsha384-ecp384
-		local { auth = pubkey
-			certs = $D/gw.pem
-			id = gw.rempart.test }
-		remote { auth = pubkey
-			id = ws.rempart.test
-			cacerts = $D/ca.pem }
-		children { gw { local_ts = 10.99.0.0/24
-			remote_ts = 192.0.2.2/32
-			esp_proposals = aes256gcm16-ecp384 } }
-	}
-}
-CONF
+ipsec_gw_swanctl
 charon_start gw "$GW" && swanctl --load-all --file "$GWS/swanctl.conf" --uri "unix://$D/gw.vici" >/dev/null 2>&1 &&
 	t_ok "gateway charon started (responder), configuration loaded" ||
 	{ t_fail "gateway charon did not start"; tail -n 5 "$D/charon-gw.log" "$D/charon-gw.out" | sed 's/^/#   /'; t_done; exit 1; }

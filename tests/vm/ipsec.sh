@@ -20,6 +20,7 @@ set -u
 BUILD=$(realpath "${1:?build dir}")
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/ipsec-gw.sh"
 CHARON=/usr/lib/ipsec/charon
 D=$T_TMP
 P=rv$$
@@ -44,15 +45,7 @@ done
 [ -e /dev/net/tun ] || { t_fail "no /dev/net/tun (tap device for the guest's second NIC)"; t_done; exit 1; }
 
 # --- throwaway PKI (ECDSA P-384) ---------------------------------------------
-pki() { # pki NAME DNSNAME
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$D/$1.key" -out "$D/$1.csr" \
-		-subj "/CN=$2" 2>/dev/null &&
-	printf 'subjectAltName=DNS:%s\n' "$2" > "$D/$1.ext" &&
-	openssl x509 -req -in "$D/$1.csr" -CA "$D/ca.pem" -CAkey "$D/ca.key" -CAcreateserial -out "$D/$1.pem" \
-		-days 1 -extfile "$D/$1.ext" 2>/dev/null
-}
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$D/ca.key" -out "$D/ca.pem" \
-	-days 1 -subj "/CN=rempart-test-ipsec-ca" 2>/dev/null && pki gw gw.rempart.test && pki ws ws.rempart.test ||
+ipsec_pki ||
 	{ t_fail "cannot make certificates"; t_done; exit 1; }
 
 # --- the guest, its second NIC a tap device ------------------------------------
@@ -100,27 +93,7 @@ charon {
 	syslog { daemon { default = -1 } }
 }
 CONF
-GWS=$D/gw-swanctl
-for d in x509 x509ca x509ocsp x509aa x509ac x509crl pubkey private rsa ecdsa bliss pkcs8 pkcs12; do mkdir -p "$GWS/$d"; done
-cp "$D/gw.key" "$GWS/private/gw.pem"
-cat > "$GWS/swanctl.conf" <<CONF
-connections {
-	gw {
-		version = 2
-		local_addrs = 192.0.2.1
-		proposals = aes256gcm16-prfsha384-ecp384
-		local { auth = pubkey
-			certs = $D/gw.pem
-			id = gw.rempart.test }
-		remote { auth = pubkey
-			id = ws.rempart.test
-			cacerts = $D/ca.pem }
-		children { gw { local_ts = 10.99.0.0/24
-			remote_ts = 192.0.2.2/32
-			esp_proposals = aes256gcm16-ecp384 } }
-	}
-}
-CONF
+ipsec_gw_swanctl
 gw_start() {
 	rm -f "$D/gw.vici"
 	ip netns exec "$GW" env -i STRONGSWAN_CONF="$D/gw-strongswan.conf" sh -c \

@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The IKEv2 gateway side shared by tests/host/net-ipsec.sh and
+# tests/vm/ipsec.sh: a throwaway ECDSA P-384 PKI and the gateway's swanctl
+# configuration (responder on 192.0.2.1, the workstation 192.0.2.2 behind
+# it, the service network 10.99.0.0/24, CLIP-like proposals).
+# Both take the directory $D of the calling suite.
+
+# ipsec_pki: $D/ca.{pem,key}, $D/gw.{pem,key} (gw.rempart.test) and
+# $D/ws.{pem,key} (ws.rempart.test).
+ipsec_pki() {
+	_ipsec_cert() { # NAME DNSNAME
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$D/$1.key" -out "$D/$1.csr" \
+			-subj "/CN=$2" 2>/dev/null &&
+		printf 'subjectAltName=DNS:%s\n' "$2" > "$D/$1.ext" &&
+		openssl x509 -req -in "$D/$1.csr" -CA "$D/ca.pem" -CAkey "$D/ca.key" -CAcreateserial -out "$D/$1.pem" \
+			-days 1 -extfile "$D/$1.ext" 2>/dev/null
+	}
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$D/ca.key" -out "$D/ca.pem" \
+		-days 1 -subj "/CN=rempart-test-ipsec-ca" 2>/dev/null &&
+		_ipsec_cert gw gw.rempart.test && _ipsec_cert ws ws.rempart.test
+}
+
+# ipsec_gw_swanctl: the gateway's swanctl directory $GWS=$D/gw-swanctl with
+# its key and swanctl.conf.
+ipsec_gw_swanctl() {
+	GWS=$D/gw-swanctl
+	for d in x509 x509ca x509ocsp x509aa x509ac x509crl pubkey private rsa ecdsa bliss pkcs8 pkcs12; do
+		mkdir -p "$GWS/$d"
+	done
+	cp "$D/gw.key" "$GWS/private/gw.pem"
+	cat > "$GWS/swanctl.conf" <<CONF
+connections {
+	gw {
+		version = 2
+		local_addrs = 192.0.2.1
+		proposals = aes256gcm16-prfsha384-ecp384
+		local { auth = pubkey
+			certs = $D/gw.pem
+			id = gw.rempart.test }
+		remote { auth = pubkey
+			id = ws.rempart.test
+			cacerts = $D/ca.pem }
+		children { gw { local_ts = 10.99.0.0/24
+			remote_ts = 192.0.2.2/32
+			esp_proposals = aes256gcm16-ecp384 } }
+	}
+}
+CONF
+}
