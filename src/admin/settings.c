@@ -148,7 +148,7 @@ int verb_network_get(struct admind *d, const struct request *req, struct json *o
 int verb_network_set(struct admind *d, const struct request *req, struct json *out, char *msg, size_t msglen)
 {
 	const char *mode = S(req, "mode"), *addr = S(req, "address"), *gw = S(req, "gateway");
-	const char *dns = S(req, "dns"), *ifn = S(req, "interface");
+	const char *dns = S(req, "dns"), *ifn = S(req, "interface"), *levels = S(req, "levels");
 	char text[512] = "# written by rempart-admind (network.set); do not edit\n";
 	int r;
 
@@ -181,6 +181,8 @@ int verb_network_set(struct admind *d, const struct request *req, struct json *o
 	}
 	if (ifn)
 		appendf(text, sizeof(text), "interface = %s\n", ifn);
+	if (levels)
+		appendf(text, sizeof(text), "levels = %s\n", levels);
 	r = write_config(d, "network.conf", text, msg, msglen);
 	if (r < 0)
 		return r;

@@ -21,6 +21,11 @@ static bool v_mode(const char *s)
 	return !strcmp(s, "dhcp") || !strcmp(s, "static");
 }
 
+static bool v_levels(const char *s)
+{
+	return !strcmp(s, "ipsec") || !strcmp(s, "clear");
+}
+
 /* PEM text is checked by OpenSSL in the handler; here only its shape. */
 static bool v_pem(const char *s)
 {
@@ -37,6 +42,7 @@ const struct verb_spec verb_table[] = {
 		{ "gateway", REQ_STR, false, v_ipv4_host, 15, false },
 		{ "dns", REQ_STR, false, v_dns_list, 63, false },
 		{ "interface", REQ_STR, false, v_ifname, 15, false },
+		{ "levels", REQ_STR, false, v_levels, 5, false },
 	} },
 	/* admin: IPsec gateway and credentials */
 	{ "ipsec.get", A, verb_ipsec_get, { { 0 } } },

@@ -132,10 +132,10 @@ char *net_gen_swanctl(const struct net_ipsec *s, const struct net_network *n, co
 
 char *net_gen_nft_outer(const struct net_ipsec *s)
 {
-	return net_gen_nft_outer_direct(s, NULL, 0);
+	return net_gen_nft_outer_direct(s, NULL, 0, false);
 }
 
-char *net_gen_nft_outer_direct(const struct net_ipsec *s, const char *direct, uint16_t port)
+char *net_gen_nft_outer_direct(const struct net_ipsec *s, const char *direct, uint16_t port, bool levels_clear)
 {
 	const char *gw = s ? s->gateway.text : NULL;
 	char *buf = NULL;
@@ -146,7 +146,12 @@ char *net_gen_nft_outer_direct(const struct net_ipsec *s, const char *direct, ui
 		return NULL;
 	/* Stateless on purpose: only IKE, ESP-in-UDP and ESP with the
 	 * gateway, DHCP, loopback; no other packet in or out, ever. Without
-	 * a gateway (no ipsec.conf yet): DHCP and loopback only. */
+	 * a gateway (no ipsec.conf yet): DHCP and loopback only.
+	 * The levels' uplinks (veths named rl-*, docs/net.md): with
+	 * "levels = clear" in network.conf their traffic may pass, and each
+	 * level's own table (inet rempart-level-NAME: allow-list, NAT, host
+	 * addresses refused) decides; by default ("levels = ipsec") nothing
+	 * of a level leaves in clear and it is refused at once. */
 	fputs("table inet rempart\n"
 	      "delete table inet rempart\n"
 	      "table inet rempart {\n"
@@ -160,6 +165,8 @@ char *net_gen_nft_outer_direct(const struct net_ipsec *s, const char *direct, ui
 			gw, gw, gw);
 	if (direct)
 		fprintf(f, "\t\tip saddr %s tcp sport %u accept\n", direct, (unsigned)port);
+	if (levels_clear)
+		fputs("\t\tiifname \"rl-*\" accept\n", f);
 	fputs("\t\tudp sport 67 udp dport 68 accept\n"
 	      "\t}\n"
 	      "\tchain output {\n"
@@ -170,11 +177,19 @@ char *net_gen_nft_outer_direct(const struct net_ipsec *s, const char *direct, ui
 			   "\t\tip daddr %s meta l4proto esp accept\n", gw, gw);
 	if (direct)
 		fprintf(f, "\t\tip daddr %s tcp dport %u accept\n", direct, (unsigned)port);
+	if (levels_clear)
+		fputs("\t\toifname \"rl-*\" accept\n", f);
 	fputs("\t\tudp sport 68 udp dport 67 accept\n"
 	      "\t}\n"
 	      "\tchain forward {\n"
-	      "\t\ttype filter hook forward priority 0; policy drop;\n"
-	      "\t}\n"
+	      "\t\ttype filter hook forward priority 0; policy drop;\n", f);
+	if (levels_clear)
+		fputs("\t\tiifname \"rl-*\" accept\n"
+		      "\t\toifname \"rl-*\" ct state established,related accept\n", f);
+	else
+		fputs("\t\tiifname \"rl-*\" meta l4proto tcp reject with tcp reset\n"
+		      "\t\tiifname \"rl-*\" reject with icmpx type admin-prohibited\n", f);
+	fputs("\t}\n"
 	      "}\n", f);
 	return finish(f, &buf);
 }

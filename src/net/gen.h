@@ -37,7 +37,7 @@ char *net_gen_nft_outer(const struct net_ipsec *s);
 /* The same with one direct TCP path in the outer namespace (development
  * images' update server, rempart build --dev-update-direct; docs/net.md):
  * direct is a dotted quad (validated by the caller), port 1..65535. */
-char *net_gen_nft_outer_direct(const struct net_ipsec *s, const char *direct, uint16_t port);
+char *net_gen_nft_outer_direct(const struct net_ipsec *s, const char *direct, uint16_t port, bool levels_clear);
 char *net_gen_nft_inner(const struct net_ipsec *s);
 /* A level's uplink to the host's namespace (from the level's cage
  * profile, src/net/uplink.h): veth NET_UPLINK_OUTER_PREFIX<level> in the

@@ -99,9 +99,10 @@ struct opts {
 	uint16_t direct_port;
 };
 
-static char *outer_ruleset(const struct opts *o, const struct net_ipsec *s)
+static char *outer_ruleset(const struct opts *o, const struct net_ipsec *s, const struct net_network *net)
 {
-	return net_gen_nft_outer_direct(s, o->direct[0] ? o->direct : NULL, o->direct_port);
+	return net_gen_nft_outer_direct(s, o->direct[0] ? o->direct : NULL, o->direct_port,
+					net && net->levels_clear);
 }
 
 /* --direct-tcp A.B.C.D:PORT */
@@ -310,7 +311,7 @@ static int write_network(const struct opts *o, const struct cfg *c, char *path, 
  * services bound to it do not start). */
 static int apply_network_only(const struct opts *o, const struct cfg *c, struct cage_err *e)
 {
-	_cleanup_free_ char *rules = outer_ruleset(o, NULL);
+	_cleanup_free_ char *rules = outer_ruleset(o, NULL, &c->net);
 	char path[PATH_MAX];
 	int r;
 
@@ -437,7 +438,7 @@ static int do_apply(const struct opts *o, struct cage_err *e)
 		/* Fail closed: an invalid configuration leaves no open outer
 		 * namespace (DHCP only; the ipsec namespace, if any, keeps
 		 * its ruleset, and has no way out without a SA). */
-		_cleanup_free_ char *rules = outer_ruleset(o, NULL);
+		_cleanup_free_ char *rules = outer_ruleset(o, NULL, NULL);
 		struct cage_err e2 = { { 0 } };
 
 		if (!rules || apply_nft("outer namespace ruleset", rules, &e2) < 0)
@@ -453,7 +454,7 @@ static int do_apply(const struct opts *o, struct cage_err *e)
 	if (r < 0)
 		return r;
 	swanctl = net_gen_swanctl(&c.ipsec, &c.net, c.cred_dir, o->dp, o->if_id, updown);
-	outer_rules = outer_ruleset(o, &c.ipsec);
+	outer_rules = outer_ruleset(o, &c.ipsec, &c.net);
 	inner_rules = net_gen_nft_inner(&c.ipsec);
 	if (!swanctl || !outer_rules || !inner_rules)
 		return -ENOMEM;
@@ -730,7 +731,7 @@ static int do_show(const struct opts *o, const char *what, struct cage_err *e)
 		text = net_gen_swanctl(&c.ipsec, &c.net, c.cred_dir, o->dp, o->if_id, updown);
 	}
 	else if (strcmp(what, "nft-outer") == 0)
-		text = outer_ruleset(o, &c.ipsec);
+		text = outer_ruleset(o, &c.ipsec, &c.net);
 	else if (strcmp(what, "nft-inner") == 0)
 		text = net_gen_nft_inner(&c.ipsec);
 	else if (strcmp(what, "nft-level") == 0)

@@ -200,7 +200,7 @@ static int split_list(const char *v, bool commas, char items[][48], size_t max, 
 int net_network_parse(const char *text, size_t len, const char *name, struct net_network *out,
 		      struct cage_err *e)
 {
-	static const char *const allowed[] = { "mode", "interface", "address", "gateway", "dns", NULL };
+	static const char *const allowed[] = { "mode", "interface", "address", "gateway", "dns", "levels", NULL };
 	_cleanup_(conf_free) struct conf c = { 0 };
 	const char *v;
 	int r;
@@ -218,6 +218,11 @@ int net_network_parse(const char *text, size_t len, const char *name, struct net
 		out->mode = NET_MODE_STATIC;
 	else
 		return BAD("mode", "expected dhcp or static");
+	v = conf_get(&c, "levels");
+	if (v && strcmp(v, "clear") == 0)
+		out->levels_clear = true;
+	else if (v && strcmp(v, "ipsec") != 0)
+		return BAD("levels", "expected ipsec (nothing of a level leaves in clear) or clear");
 	v = conf_get(&c, "interface");
 	if (v) {
 		if (!net_ifname_valid(v))

@@ -32,6 +32,7 @@ struct net_network {
 	struct net_prefix gateway; /* static */
 	struct net_prefix dns[NET_MAX_DNS];
 	size_t n_dns;
+	bool levels_clear; /* "levels = clear": the levels' uplinks may go out in clear */
 };
 
 struct net_ipsec {

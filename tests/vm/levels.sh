@@ -104,6 +104,16 @@ fi
 vm_cmd "systemd-socket-activate -l 443 -a --inetd /bin/sh -c 'echo hit >> /run/guest-local-hit; echo guest-local' >/dev/null 2>&1 & sleep 2; $E/escape-net-uplink 127.0.0.1 443 ok; rm -f /run/guest-local-hit" 60
 [[ "$VM_OUT" == *"reached connect(127.0.0.1:443): guest-local"* ]] && t_ok "guest-local service on :443 answers in the guest's own namespace" ||
 	t_fail "guest-local service: $VM_OUT"
+# levels = ipsec (network.conf's default): nothing of a level leaves in
+# clear, and the refusal comes at once from the outer ruleset
+vm_cmd "rempart-cage run $LOWP -- $E/escape-net-uplink 192.0.2.100 443 ECONNREFUSED" 120
+[ $? = 0 ] && [[ "$VM_OUT" == *"blocked connect(192.0.2.100:443): ECONNREFUSED"* ]] && [ ! -s "$T_TMP/hit-ok" ] &&
+	t_ok "by default (levels = ipsec) a low cage's traffic never leaves in clear: refused at once" ||
+	t_fail "levels = ipsec: $VM_OUT"
+# the administrator lets the levels' uplinks out in clear (rempart-admind)
+vm_cmd "setpriv --reuid=admin --regid=\$(id -g admin) --init-groups rempartctl network.set mode=dhcp levels=clear && for i in \$(seq 60); do nft list chain inet rempart forward | grep -q 'ct state established' && exit 0; sleep 1; done; exit 1" 120
+[ $? = 0 ] && t_ok "admin: rempartctl network.set levels=clear re-applies the outer ruleset without a reboot" ||
+	t_fail "network.set levels=clear: $VM_OUT"
 vm_cmd "rempart-cage run $LOWP -- $E/escape-net-uplink 192.0.2.100 443 ok" 120
 [[ "$VM_OUT" == *"reached connect(192.0.2.100:443): $MARK"* ]] && [ "$(wc -l < "$T_TMP/hit-ok" 2>/dev/null)" = 1 ] &&
 	t_ok "a low cage reaches the allowed TCP service on the host's loopback (uplink, NAT, QEMU user network)" ||

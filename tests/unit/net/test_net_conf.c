@@ -136,6 +136,11 @@ static void test_network_ok(void **state)
 	assert_int_equal(net_parse("# DHCP\nmode = dhcp\n", &n, &e), 0);
 	assert_int_equal(n.mode, NET_MODE_DHCP);
 	assert_string_equal(n.interface, "");
+	assert_false(n.levels_clear);
+	assert_int_equal(net_parse("mode = dhcp\nlevels = clear\n", &n, &e), 0);
+	assert_true(n.levels_clear);
+	assert_int_equal(net_parse("mode = dhcp\nlevels = ipsec\n", &n, &e), 0);
+	assert_false(n.levels_clear);
 }
 
 static void test_network_errors(void **state)
@@ -144,6 +149,7 @@ static void test_network_errors(void **state)
 	net_fail("mode = auto\n", "network.conf:1: mode: expected dhcp or static");
 	net_fail("mode = dhcp\nmode = dhcp\n", "network.conf:2: malformed line or duplicate key");
 	net_fail("mode = dhcp\nfoo = 1\n", "network.conf:2: unknown key 'foo'");
+	net_fail("mode = dhcp\nlevels = open\n", "network.conf:2: levels: expected ipsec");
 	net_fail("mode = dhcp\nnot an assignment\n", "network.conf:2: malformed");
 	net_fail("mode = dhcp\naddress = 10.0.0.2/24\n", "network.conf:2: address: only with mode = static");
 	net_fail("mode = dhcp\ndns = 10.0.0.2\n", "network.conf:2: dns: only with mode = static");
@@ -327,17 +333,29 @@ static void test_generators(void **state)
 	assert_null(strstr(t, "ct state"));
 	assert_int_equal(nft_dry_run(t), 0);
 	free(t);
-	t = net_gen_nft_outer_direct(NULL, "10.0.2.100", 443);
+	t = net_gen_nft_outer_direct(NULL, "10.0.2.100", 443, false);
 	assert_non_null(strstr(t, "ip daddr 10.0.2.100 tcp dport 443 accept\n"));
 	assert_non_null(strstr(t, "ip saddr 10.0.2.100 tcp sport 443 accept\n"));
 	assert_null(strstr(t, "esp"));
 	assert_int_equal(nft_dry_run(t), 0);
 	free(t);
 	t = net_gen_nft_outer(NULL);
-	assert_null(strstr(t, "tcp"));
+	assert_null(strstr(t, "tcp dport"));
+	assert_null(strstr(t, "tcp sport"));
 	assert_null(strstr(t, "esp"));
+	/* levels = ipsec (default): a level's traffic is refused at once */
+	assert_non_null(strstr(t, "iifname \"rl-*\" reject with icmpx type admin-prohibited\n"));
+	assert_null(strstr(t, "iifname \"rl-*\" accept"));
 	assert_null(strstr(t, "4500"));
 	assert_non_null(strstr(t, "udp sport 68 udp dport 67 accept"));
+	assert_int_equal(nft_dry_run(t), 0);
+	free(t);
+	/* levels = clear: the levels' own tables decide */
+	t = net_gen_nft_outer_direct(&s, NULL, 0, true);
+	assert_non_null(strstr(t, "iifname \"rl-*\" accept\n"));
+	assert_non_null(strstr(t, "oifname \"rl-*\" accept\n"));
+	assert_non_null(strstr(t, "oifname \"rl-*\" ct state established,related accept\n"));
+	assert_null(strstr(t, "reject"));
 	assert_int_equal(nft_dry_run(t), 0);
 	free(t);
 	t = net_gen_nft_inner(&s);
