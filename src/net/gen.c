@@ -179,6 +179,9 @@ char *net_gen_nft_outer_direct(const struct net_ipsec *s, const char *direct, ui
 		fprintf(f, "\t\tip daddr %s tcp dport %u accept\n", direct, (unsigned)port);
 	if (levels_clear)
 		fputs("\t\toifname \"rl-*\" accept\n", f);
+	else /* the refusals the forward chain sends back go out through here */
+		fputs("\t\toifname \"rl-*\" tcp flags & rst == rst accept\n"
+		      "\t\toifname \"rl-*\" icmp type destination-unreachable accept\n", f);
 	fputs("\t\tudp sport 68 udp dport 67 accept\n"
 	      "\t}\n"
 	      "\tchain forward {\n"

@@ -346,6 +346,8 @@ static void test_generators(void **state)
 	/* levels = ipsec (default): a level's traffic is refused at once */
 	assert_non_null(strstr(t, "iifname \"rl-*\" reject with icmpx type admin-prohibited\n"));
 	assert_null(strstr(t, "iifname \"rl-*\" accept"));
+	assert_non_null(strstr(t, "oifname \"rl-*\" tcp flags & rst == rst accept\n"));
+	assert_null(strstr(t, "oifname \"rl-*\" accept"));
 	assert_null(strstr(t, "4500"));
 	assert_non_null(strstr(t, "udp sport 68 udp dport 67 accept"));
 	assert_int_equal(nft_dry_run(t), 0);
