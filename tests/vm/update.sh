@@ -149,7 +149,7 @@ done
 # --- 0.2.0 is marked good, the counter follows --------------------------------------
 wait_complete 180
 wait_committed 120 || t_fail "systemd-bless-boot and rempart-update-commit did not both run: $VM_OUT"
-vm_cmd "ls /efi/EFI/Linux; rempart-update status --json" 60
+vm_cmd "ls -1 /efi/EFI/Linux; rempart-update status --json" 60
 ls_out=$VM_OUT
 grep -q "^rempart_0.2.0.efi$" <<<"$ls_out" && t_ok "0.2.0 reached boot-complete.target: systemd-bless-boot marked its entry good" ||
 	t_fail "0.2.0 not marked good: $(head -3 <<<"$ls_out")"
@@ -161,7 +161,9 @@ publish www2 "$U3" 0.3.0 --now $((NOW - 1800)) --expires 7d || t_fail "publish 0
 cp -a www2 www-mix
 cp "$U2/release/0.2.0/root.squashfs" www-mix/rempart/releases/0.3.0/root.squashfs
 serve "$T_TMP/www-mix"
-refused "artifact of another release (mix-and-match)" "check: (sha256|size)"
+# the tree (0.3.0's, checked against the manifest's root hash) comes first,
+# then each block of the streamed root is checked against it
+refused "artifact of another release (mix-and-match)" "check: (sha256|size|verity)"
 serve "$T_TMP/www2"
 # --- 0.3.0 through the real service, back into slot a -------------------------------------
 vm_cmd "systemctl unset-environment REMPART_UPDATE_FAULT; systemctl start rempart-update.service; journalctl -b -q -o cat -u rempart-update.service | grep -E '^staged|refused' | tail -1" 600
