@@ -30,8 +30,12 @@ K=$VM_DIR/keys
 U2=$VM_DIR/out-u2 U3=$VM_DIR/out-u3 U4=$VM_DIR/out-u4
 vm_build_other "$U2" 0.2.0 --security-version 2 >/dev/null &&
 	vm_build_other "$U3" 0.3.0 --security-version 3 >/dev/null &&
-	vm_build_other "$U4" 0.4.0 --security-version 4 --cmdline-extra systemd.mask=rempart-update-mark-good.service >/dev/null ||
+	vm_build_other "$U4" 0.4.0 --security-version 4 --cmdline-extra systemd.wants=rempart-netns@broken.service >/dev/null ||
 	{ t_fail "builds of 0.2.0, 0.3.0 and 0.4.0"; t_done; exit 1; }
+# 0.4.0 is a release with a unit that fails at every boot (a level namespace
+# without a profile): its health check fails, so boot-complete.target is
+# never reached. (Masking the health check does not do it: systemd drops a
+# masked unit from boot-complete.target's Requires= and reaches the target.)
 t_ok "releases 0.2.0, 0.3.0 and 0.4.0 (never reaches boot-complete) built with the same keys"
 
 # --- the update server on the host ------------------------------------------
