@@ -247,26 +247,7 @@ sed -i 's|^remote_ts = .*|remote_ts = 10.99.0.0/24|' "$C/ipsec.conf"
 # --- DHCP and a virtual IP from the gateway's pool: charon's updown hook
 # (rempart-netcfg updown) puts it on the tunnel interface in the namespace --
 rm -f "$D/gw.vici"
-cat > "$GWS/swanctl.conf" <<CONF
-connections {
-	gw {
-		version = 2
-		local_addrs = 192.0.2.1
-		proposals = aes256gcm16-prfsha384-ecp384
-		pools = vip
-		local { auth = pubkey
-			certs = $D/gw.pem
-			id = gw.rempart.test }
-		remote { auth = pubkey
-			id = ws.rempart.test
-			cacerts = $D/ca.pem }
-		children { gw { local_ts = 10.99.0.0/24
-			remote_ts = dynamic
-			esp_proposals = aes256gcm16-ecp384 } }
-	}
-}
-pools { vip { addrs = 10.98.0.0/24 } }
-CONF
+ipsec_gw_swanctl 10.98.0.0/24
 C3=$D/config-vip
 cp -r "$C" "$C3"
 printf 'mode = dhcp\ninterface = %s\n' "${P}w" > "$C3/network.conf"

@@ -20,20 +20,27 @@ ipsec_pki() {
 		_ipsec_cert gw gw.rempart.test && _ipsec_cert ws ws.rempart.test
 }
 
-# ipsec_gw_swanctl: the gateway's swanctl directory $GWS=$D/gw-swanctl with
-# its key and swanctl.conf.
+# ipsec_gw_swanctl [POOL]: the gateway's swanctl directory $GWS=$D/gw-swanctl
+# with its key and swanctl.conf; with POOL (a CIDR) the workstation gets a
+# virtual IP from that pool instead of being its own traffic selector.
 ipsec_gw_swanctl() {
+	local pool=${1:-} remote_ts=192.0.2.2/32 pools_line=
 	GWS=$D/gw-swanctl
 	for d in x509 x509ca x509ocsp x509aa x509ac x509crl pubkey private rsa ecdsa bliss pkcs8 pkcs12; do
 		mkdir -p "$GWS/$d"
 	done
 	cp "$D/gw.key" "$GWS/private/gw.pem"
+	if [ -n "$pool" ]; then
+		remote_ts=dynamic
+		pools_line="pools = vip"
+	fi
 	cat > "$GWS/swanctl.conf" <<CONF
 connections {
 	gw {
 		version = 2
 		local_addrs = 192.0.2.1
 		proposals = aes256gcm16-prfsha384-ecp384
+		$pools_line
 		local { auth = pubkey
 			certs = $D/gw.pem
 			id = gw.rempart.test }
@@ -41,9 +48,12 @@ connections {
 			id = ws.rempart.test
 			cacerts = $D/ca.pem }
 		children { gw { local_ts = 10.99.0.0/24
-			remote_ts = 192.0.2.2/32
+			remote_ts = $remote_ts
 			esp_proposals = aes256gcm16-ecp384 } }
 	}
 }
 CONF
+	if [ -n "$pool" ]; then
+		printf 'pools { vip { addrs = %s } }\n' "$pool" >> "$GWS/swanctl.conf"
+	fi
 }
