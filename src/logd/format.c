@@ -34,7 +34,17 @@ void lf_header_encode(const struct lf_header *h, uint8_t out[LF_HEADER_SIZE])
 	lf_le64enc(out + 80, h->prev_file_len);
 	lf_le64enc(out + 88, h->created_usec);
 	memcpy(out + 96, h->prev_tag, LS_TAG_LEN);
+	lf_le64enc(out + 112, h->nonce);
 	memcpy(out + LF_HEADER_MAC_OFF, h->mac, LS_TAG_LEN);
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	uint8_t acc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		acc |= p[i];
+	return acc == 0;
 }
 
 int lf_header_decode(const uint8_t *buf, size_t len, struct lf_header *h)
@@ -55,12 +65,16 @@ int lf_header_decode(const uint8_t *buf, size_t len, struct lf_header *h)
 	h->prev_file_len = lf_le64dec(buf + 80);
 	h->created_usec = lf_le64dec(buf + 88);
 	memcpy(h->prev_tag, buf + 96, LS_TAG_LEN);
+	h->nonce = lf_le64dec(buf + 112);
 	memcpy(h->mac, buf + LF_HEADER_MAC_OFF, LS_TAG_LEN);
+	if (!all_zero(buf + 120, 8) || !all_zero(buf + LF_HEADER_MAC_OFF + LS_TAG_LEN,
+						 LF_HEADER_SIZE - LF_HEADER_MAC_OFF - LS_TAG_LEN))
+		return -EBADMSG;
 	return 0;
 }
 
 void lf_record_header_encode(uint8_t out[LF_REC_HDR], uint16_t type, uint32_t len, uint64_t seq,
-			     uint64_t epoch, uint64_t realtime_usec)
+			     uint64_t epoch, uint64_t realtime_usec, uint64_t nonce)
 {
 	le16enc(out, type);
 	le16enc(out + 2, 0);
@@ -68,7 +82,7 @@ void lf_record_header_encode(uint8_t out[LF_REC_HDR], uint16_t type, uint32_t le
 	lf_le64enc(out + 8, seq);
 	lf_le64enc(out + 16, epoch);
 	lf_le64enc(out + 24, realtime_usec);
-	lf_le64enc(out + 32, 0);
+	lf_le64enc(out + 32, nonce);
 }
 
 int64_t lf_record_decode(const uint8_t *buf, size_t len, struct lf_record *rec)
@@ -81,7 +95,7 @@ int64_t lf_record_decode(const uint8_t *buf, size_t len, struct lf_record *rec)
 		return 0;
 	type = le16dec(buf);
 	plen = lf_le32dec(buf + 4);
-	if (type < LF_ENTRY || type > LF_NOTICE || le16dec(buf + 2) != 0 || lf_le64dec(buf + 32) != 0 ||
+	if (type < LF_ENTRY || type > LF_NOTICE || le16dec(buf + 2) != 0 ||
 	    plen > LF_MAX_PAYLOAD)
 		return -EBADMSG;
 	if ((type == LF_SEAL && plen != LF_SEAL_LEN) || (type == LF_PRUNE && plen != LF_PRUNE_LEN) ||
@@ -96,6 +110,7 @@ int64_t lf_record_decode(const uint8_t *buf, size_t len, struct lf_record *rec)
 		.seq = lf_le64dec(buf + 8),
 		.epoch = lf_le64dec(buf + 16),
 		.realtime_usec = lf_le64dec(buf + 24),
+		.nonce = lf_le64dec(buf + 32),
 		.payload = buf + LF_REC_HDR,
 		.tag = buf + LF_REC_HDR + plen,
 		.raw = buf,
@@ -183,7 +198,7 @@ void lf_state_encode(const struct lf_state *s, uint8_t out[LF_STATE_SIZE])
 {
 	memset(out, 0, LF_STATE_SIZE);
 	memcpy(out, STATE_MAGIC, 8);
-	lf_le32enc(out + 8, 1);
+	lf_le32enc(out + 8, LF_STATE_VERSION);
 	lf_le32enc(out + 12, s->flags);
 	memcpy(out + 16, s->ids.store_id, LS_ID_LEN);
 	memcpy(out + 32, s->ids.machine_id, LS_ID_LEN);
@@ -193,6 +208,7 @@ void lf_state_encode(const struct lf_state *s, uint8_t out[LF_STATE_SIZE])
 	lf_le64enc(out + 96, s->sealed_offset);
 	lf_le64enc(out + 104, s->sealed_seq);
 	memcpy(out + 112, s->sealed_tag, LS_TAG_LEN);
+	lf_le64enc(out + 128, s->nonce_limit);
 	lf_le64enc(out + 144, s->retained_from);
 	lf_le64enc(out + 152, s->generation);
 	if (state_sum(out, out + STATE_SUM_OFF) < 0)
@@ -203,7 +219,7 @@ int lf_state_decode(const uint8_t *buf, size_t len, struct lf_state *s)
 {
 	uint8_t sum[8];
 
-	if (len != LF_STATE_SIZE || memcmp(buf, STATE_MAGIC, 8) != 0 || lf_le32dec(buf + 8) != 1)
+	if (len != LF_STATE_SIZE || memcmp(buf, STATE_MAGIC, 8) != 0 || lf_le32dec(buf + 8) != LF_STATE_VERSION)
 		return -EBADMSG;
 	if (state_sum(buf, sum) < 0 || memcmp(sum, buf + STATE_SUM_OFF, 8) != 0)
 		return -EBADMSG;
@@ -219,6 +235,7 @@ int lf_state_decode(const uint8_t *buf, size_t len, struct lf_state *s)
 	s->sealed_offset = lf_le64dec(buf + 96);
 	s->sealed_seq = lf_le64dec(buf + 104);
 	memcpy(s->sealed_tag, buf + 112, LS_TAG_LEN);
+	s->nonce_limit = lf_le64dec(buf + 128);
 	s->retained_from = lf_le64dec(buf + 144);
 	s->generation = lf_le64dec(buf + 152);
 	return 0;

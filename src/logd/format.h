@@ -2,15 +2,18 @@
 /* On-disk format of the log store (docs/logd.md). All integers little-endian.
  *
  * File header (160 bytes):
- *   0 magic "RMPLOG\0\1"   8 u32 version (1)   12 u32 flags (bit 0: PLAIN, unsealed)
+ *   0 magic "RMPLOG\0\1"   8 u32 version (2)   12 u32 flags (bit 0: PLAIN, unsealed)
  *  16 store_id[16]        32 machine_id[16]
  *  48 u64 file_index      56 u64 epoch        64 u64 first_seq
  *  72 u64 retained_from   80 u64 prev_file_len  88 u64 created_usec
- *  96 prev_tag[32]       128 mac[32] = HMAC(M[epoch], header[0..128))
+ *  96 prev_tag[16]       112 u64 nonce       120 u64 reserved (0)
+ * 128 mac[16] = GMAC(M[epoch], nonce, header[0..128))   144 reserved[16] (0)
  *
- * Record (40 + len bytes + 32-byte tag):
+ * Record (40 + len bytes + 16-byte tag):
  *   0 u16 type  2 u16 flags (0)  4 u32 len  8 u64 seq  16 u64 epoch  24 u64 realtime_usec
- *  32 u64 reserved (0)  40 payload[len]  then tag = HMAC(M[epoch], prev_tag || record[0..40+len))
+ *  32 u64 nonce (0 in a plain store)  40 payload[len]
+ *  then tag = GMAC(M[epoch], nonce, prev_tag || record[0..40+len))
+ * Nonces are unique in the store: records carry strictly increasing ones.
  */
 #pragma once
 
@@ -21,7 +24,7 @@
 #include "seal.h"
 
 #define LF_MAGIC "RMPLOG\0\1"
-#define LF_VERSION 1
+#define LF_VERSION 2
 #define LF_HEADER_SIZE 160
 #define LF_HEADER_MAC_OFF 128
 #define LF_REC_HDR 40
@@ -40,13 +43,14 @@ struct lf_header {
 	struct ls_ids ids;
 	uint64_t file_index, epoch, first_seq, retained_from, prev_file_len, created_usec;
 	uint8_t prev_tag[LS_TAG_LEN];
+	uint64_t nonce;
 	uint8_t mac[LS_TAG_LEN];
 };
 
 struct lf_record {
 	uint16_t type;
 	uint32_t len;
-	uint64_t seq, epoch, realtime_usec;
+	uint64_t seq, epoch, realtime_usec, nonce;
 	const uint8_t *payload;   /* points into the parsed buffer */
 	const uint8_t *tag;       /* idem */
 	const uint8_t *raw;       /* start of the record (for MAC computation) */
@@ -74,7 +78,7 @@ int lf_header_decode(const uint8_t *buf, size_t len, struct lf_header *h);
 
 /* Writes the 40-byte record header. */
 void lf_record_header_encode(uint8_t out[LF_REC_HDR], uint16_t type, uint32_t len, uint64_t seq,
-			     uint64_t epoch, uint64_t realtime_usec);
+			     uint64_t epoch, uint64_t realtime_usec, uint64_t nonce);
 /* Parses one record at buf[0..len). Returns its size (> 0), 0 if the buffer
  * holds only part of a record (need more bytes), or -EBADMSG if malformed. */
 int64_t lf_record_decode(const uint8_t *buf, size_t len, struct lf_record *rec);
@@ -116,18 +120,22 @@ int lf_file_name_parse(const char *name, uint64_t *index);
  * is physically overwritten (a rename would leave it in freed blocks) and
  * a crash leaves at least one valid slot; the newest valid one is used.
  * Slot:
- *   0 magic "RMPLSTA1"  8 u32 version  12 u32 flags (PLAIN)  16 ids[32]
+ *   0 magic "RMPLSTA1"  8 u32 version (2)  12 u32 flags (PLAIN)  16 ids[32]
  *  48 u64 epoch  56 key[32] (K[epoch])  88 u64 file_index  96 u64 sealed_offset
- * 104 u64 sealed_seq  112 sealed_tag[32]  144 u64 retained_from
- * 152 u64 generation  160 u64 reserved  168 checksum[8] (SHA-256 of 0..168) */
+ * 104 u64 sealed_seq  112 sealed_tag[16]  128 u64 nonce_limit  136 u64 reserved
+ * 144 u64 retained_from  152 u64 generation  160 u64 reserved
+ * 168 checksum[8] (SHA-256 of 0..168)
+ * nonce_limit: every nonce below it may have been used; a writer takes
+ * nonces only below the limit it has saved (store.c). */
 #define LF_STATE_SIZE 176
+#define LF_STATE_VERSION 2
 #define LF_STATE_FILE_SIZE (2 * LF_STATE_SIZE)
 struct lf_state {
 	uint32_t flags;
 	struct ls_ids ids;
 	uint64_t epoch;
 	uint8_t key[LS_KEY_LEN];
-	uint64_t file_index, sealed_offset, sealed_seq, retained_from, generation;
+	uint64_t file_index, sealed_offset, sealed_seq, retained_from, generation, nonce_limit;
 	uint8_t sealed_tag[LS_TAG_LEN];
 };
 void lf_state_encode(const struct lf_state *s, uint8_t out[LF_STATE_SIZE]);

@@ -35,7 +35,7 @@ static void usage(FILE *f)
 	fputs("Usage: rempart-logverify (--key FILE | --key-string KEY) [OPTIONS] STORE_DIR\n"
 	      "\n"
 	      "Verifies every file of a rempart-logd store: header and record MACs of the\n"
-	      "forward-secure HMAC chain, epochs and seals, sequence numbers, file continuity,\n"
+	      "forward-secure MAC chain (AES-256-GMAC), epochs and seals, sequence numbers, file continuity,\n"
 	      "retention records, and that the store reaches the sealed position recorded in\n"
 	      "its sealing state (and the last entry a collector received, with --anchor).\n"
 	      "Prints the first bad entry.\n"
@@ -43,7 +43,7 @@ static void usage(FILE *f)
 	      "Options:\n"
 	      "  --key FILE            verification key file (from rempart-logd init)\n"
 	      "  --key-string KEY      the key itself\n"
-	      "  --anchor SEQ:TAG      entry SEQ must exist with this tag (64 hex, the tag=\"\" of the\n"
+	      "  --anchor SEQ:TAG      entry SEQ must exist with this tag (32 hex, the tag=\"\" of the\n"
 	      "                        collector's last message): detects truncation after the last seal\n"
 	      "  --no-state            the store copy has no sealing state (tail then unanchored)\n"
 	      "  --print               print the authenticated entries\n"
@@ -121,7 +121,7 @@ int main(int argc, char **argv)
 			ctx.anchor.seq_set = true;
 			break;
 		bad_anchor:
-			log_error("--anchor wants SEQ:TAG (decimal sequence number, 64 hex digits)");
+			log_error("--anchor wants SEQ:TAG (decimal sequence number, 32 hex digits)");
 			return EXIT_USAGE;
 		}
 		case 'n': no_state = true; break;

@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* SHA256_CTX: the low-level API is deprecated in OpenSSL 3 but kept for the
+ * key derivations (an HMAC with no allocation, checked against EVP_Q_mac). */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "seal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
+#include <openssl/sha.h>
 
 #include "cleanup.h"
 #include "hex.h"
 
 #define EVOLVE_LABEL "rempart-logd evolve v1"
-#define MAC_LABEL "rempart-logd mac v1"
+#define MAC_LABEL "rempart-logd gmac v2"
 
 static void le64enc(uint8_t *p, uint64_t v)
 {
@@ -17,26 +22,41 @@ static void le64enc(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
+/* out = HMAC-SHA256(key, msg) (RFC 2104, 32-byte key). */
+static int hmac_sha256(const uint8_t key[LS_KEY_LEN], const void *msg, size_t len, uint8_t out[32])
+{
+	uint8_t pad[SHA256_CBLOCK], ih[SHA256_DIGEST_LENGTH];
+	SHA256_CTX c;
+	int ok;
+
+	memset(pad, 0x36, sizeof(pad));
+	for (size_t i = 0; i < LS_KEY_LEN; i++)
+		pad[i] ^= key[i];
+	ok = SHA256_Init(&c) && SHA256_Update(&c, pad, sizeof(pad)) && SHA256_Update(&c, msg, len) &&
+	     SHA256_Final(ih, &c);
+	memset(pad, 0x5c, sizeof(pad));
+	for (size_t i = 0; i < LS_KEY_LEN; i++)
+		pad[i] ^= key[i];
+	ok = ok && SHA256_Init(&c) && SHA256_Update(&c, pad, sizeof(pad)) && SHA256_Update(&c, ih, sizeof(ih)) &&
+	     SHA256_Final(out, &c);
+	secure_wipe(pad, sizeof(pad));
+	secure_wipe(ih, sizeof(ih));
+	secure_wipe(&c, sizeof(c));
+	return ok ? 0 : -EIO;
+}
+
 /* out = HMAC-SHA256(key, label || store_id || machine_id || le64(n)) */
 static int derive(const uint8_t key[LS_KEY_LEN], const char *label, const struct ls_ids *ids, uint64_t n,
 		  uint8_t out[LS_KEY_LEN])
 {
-	struct seal_mac m;
 	uint8_t msg[64];
 	size_t ll = strlen(label);
-	int r;
 
 	memcpy(msg, label, ll);
 	memcpy(msg + ll, ids->store_id, LS_ID_LEN);
 	memcpy(msg + ll + LS_ID_LEN, ids->machine_id, LS_ID_LEN);
 	le64enc(msg + ll + 2 * LS_ID_LEN, n);
-	r = seal_mac_new(&m);
-	if (r == 0)
-		r = seal_mac_setkey(&m, key);
-	if (r == 0)
-		r = seal_mac_compute(&m, msg, ll + 2 * LS_ID_LEN + 8, NULL, 0, out);
-	seal_mac_free(&m);
-	return r;
+	return hmac_sha256(key, msg, ll + 2 * LS_ID_LEN + 8, out);
 }
 
 int seal_evolve(uint8_t key[LS_KEY_LEN], const struct ls_ids *ids, uint64_t epoch)
@@ -74,50 +94,55 @@ int seal_mac_key(const uint8_t key[LS_KEY_LEN], const struct ls_ids *ids, uint64
 int seal_mac_new(struct seal_mac *m)
 {
 	*m = (struct seal_mac){ 0 };
-	return 0;
+	m->evp = EVP_CIPHER_CTX_new();
+	return m->evp ? 0 : -ENOMEM;
 }
 
 void seal_mac_free(struct seal_mac *m)
 {
-	secure_wipe(m, sizeof(*m));
+	EVP_CIPHER_CTX_free(m->evp); /* clears the key schedule */
+	sodium_memzero(m, sizeof(*m));
 }
 
 int seal_mac_setkey(struct seal_mac *m, const uint8_t mac_key[LS_KEY_LEN])
 {
-	uint8_t pad[SHA256_CBLOCK];
-	int ok;
-
 	m->keyed = false;
-	memset(pad, 0x36, sizeof(pad));
-	for (size_t i = 0; i < LS_KEY_LEN; i++)
-		pad[i] ^= mac_key[i];
-	ok = SHA256_Init(&m->inner) && SHA256_Update(&m->inner, pad, sizeof(pad));
-	memset(pad, 0x5c, sizeof(pad));
-	for (size_t i = 0; i < LS_KEY_LEN; i++)
-		pad[i] ^= mac_key[i];
-	ok = ok && SHA256_Init(&m->outer) && SHA256_Update(&m->outer, pad, sizeof(pad));
-	secure_wipe(pad, sizeof(pad));
-	if (!ok)
+	if (!m->evp)
+		return -EINVAL;
+	m->use_sodium = !m->force_evp && sodium_init() >= 0 && crypto_aead_aes256gcm_is_available();
+	if (m->use_sodium) {
+		if (crypto_aead_aes256gcm_beforenm(&m->gcm, mac_key) != 0)
+			return -EIO;
+	} else if (!EVP_EncryptInit_ex(m->evp, EVP_aes_256_gcm(), NULL, mac_key, NULL)) {
 		return -EIO;
+	}
 	m->keyed = true;
 	return 0;
 }
 
-int seal_mac_compute(struct seal_mac *m, const void *a, size_t alen, const void *b, size_t blen,
-		     uint8_t tag[LS_TAG_LEN])
+int seal_mac_compute(struct seal_mac *m, uint64_t nonce, const void *data, size_t len, uint8_t tag[LS_TAG_LEN])
 {
-	SHA256_CTX c;
-	uint8_t ih[SHA256_DIGEST_LENGTH];
-	int ok;
+	uint8_t iv[SEAL_IV_LEN] = { 0 }, none[1] = { 0 };
+	unsigned long long tlen = 0;
+	int outl = 0;
 
-	if (!m->keyed)
+	if (!m->keyed || len > INT_MAX)
 		return -EINVAL;
-	c = m->inner;
-	ok = (!alen || SHA256_Update(&c, a, alen)) && (!blen || SHA256_Update(&c, b, blen)) && SHA256_Final(ih, &c);
-	c = m->outer;
-	ok = ok && SHA256_Update(&c, ih, sizeof(ih)) && SHA256_Final(tag, &c);
-	secure_wipe(&c, sizeof(c));
-	return ok ? 0 : -EIO;
+	le64enc(iv, nonce);
+	if (m->use_sodium) {
+		/* No plaintext: the record is the additional data (GMAC). */
+		if (crypto_aead_aes256gcm_encrypt_detached_afternm(none, tag, &tlen, none, 0, data, len, NULL, iv,
+								   &m->gcm) != 0 ||
+		    tlen != LS_TAG_LEN)
+			return -EIO;
+		return 0;
+	}
+	if (!EVP_EncryptInit_ex(m->evp, NULL, NULL, NULL, iv) ||
+	    (len && !EVP_EncryptUpdate(m->evp, NULL, &outl, data, (int)len)) ||
+	    !EVP_EncryptFinal_ex(m->evp, none, &outl) ||
+	    EVP_CIPHER_CTX_ctrl(m->evp, EVP_CTRL_AEAD_GET_TAG, LS_TAG_LEN, tag) != 1)
+		return -EIO;
+	return 0;
 }
 
 void seal_vkey_format(const struct ls_ids *ids, const uint8_t k0[LS_KEY_LEN], char out[SEAL_VKEY_STRLEN + 1])

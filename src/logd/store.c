@@ -22,6 +22,9 @@
 #include "walk.h"
 
 #define BUF_CAP (256u * 1024)
+/* Record nonces are reserved this many at a time in the sealing state
+ * (one state save per 16 M records; tests use small blocks). */
+#define NONCE_BLOCK (1ull << 24)
 
 struct file_info {
 	uint64_t index, size, last_seq; /* last_seq valid for closed files */
@@ -37,6 +40,7 @@ struct logstore {
 	/* chain position of the appended (possibly buffered) records */
 	uint8_t tip[LS_TAG_LEN];
 	uint64_t seq, epoch_entries;
+	uint64_t nonce;             /* next MAC nonce; below st.nonce_limit once taken */
 	/* chain position at the end of what is on disk */
 	uint8_t flushed_tip[LS_TAG_LEN];
 	uint64_t flushed_seq;
@@ -66,6 +70,7 @@ void ls_options_default(struct ls_options *o)
 		.seal_interval = 900,
 		.max_store_size = 1ull << 30,
 		.require_flags = true,
+		.nonce_block = NONCE_BLOCK,
 	};
 }
 
@@ -126,6 +131,35 @@ static int save_state(struct logstore *s)
 	return write_state(s->statefd, &s->st);
 }
 
+/* The next MAC nonce. GMAC must never see one nonce twice under a key (a
+ * second message would reveal its authentication key), and a crash can
+ * lose records that were already read or forwarded, so nonces do not come
+ * from positions: they are reserved NONCE_BLOCK at a time in the sealing
+ * state, which is saved before any of them is used, and a restarted writer
+ * starts above the saved limit. */
+static int take_nonce(struct logstore *s, uint64_t *nonce)
+{
+	if (s->plain) {
+		*nonce = 0;
+		return 0;
+	}
+	if (s->nonce >= s->st.nonce_limit) {
+		uint64_t old = s->st.nonce_limit;
+		int r;
+
+		if (s->nonce > UINT64_MAX - s->opt.nonce_block)
+			return -EOVERFLOW;
+		s->st.nonce_limit = s->nonce + s->opt.nonce_block;
+		r = save_state(s);
+		if (r < 0) {
+			s->st.nonce_limit = old;
+			return r;
+		}
+	}
+	*nonce = s->nonce++;
+	return 0;
+}
+
 static int load_mac_key(struct logstore *s)
 {
 	uint8_t mk[LS_KEY_LEN];
@@ -158,7 +192,7 @@ static int create_file(int dirfd, const struct ls_options *o, struct seal_mac *m
 	if (h.flags & LF_FLAG_PLAIN)
 		memset(raw + LF_HEADER_MAC_OFF, 0, LS_TAG_LEN);
 	else
-		r = seal_mac_compute(mac, raw, LF_HEADER_MAC_OFF, NULL, 0, raw + LF_HEADER_MAC_OFF);
+		r = seal_mac_compute(mac, h.nonce, raw, LF_HEADER_MAC_OFF, raw + LF_HEADER_MAC_OFF);
 	r = r < 0 ? r : write_full(fd, raw, sizeof(raw));
 	if (r == 0 && (fdatasync(fd) < 0 || fsync(dirfd) < 0))
 		r = -errno;
@@ -205,6 +239,9 @@ int ls_create(const char *dir, const uint8_t machine_id[LS_ID_LEN], bool plain, 
 	memcpy(s.st.ids.machine_id, machine_id, LS_ID_LEN);
 	memcpy(s.st.key, k0, LS_KEY_LEN);
 	s.st.flags = plain ? LF_FLAG_PLAIN : 0;
+	/* Nonce 1 is file 0's header; the state holding this limit is saved
+	 * before the store is usable. */
+	s.st.nonce_limit = plain ? 0 : 2;
 	r = load_mac_key(&s);
 	if (r < 0)
 		goto out;
@@ -214,6 +251,7 @@ int ls_create(const char *dir, const uint8_t machine_id[LS_ID_LEN], bool plain, 
 		.ids = s.st.ids,
 		.first_seq = 1,
 		.created_usec = now_usec(CLOCK_REALTIME),
+		.nonce = plain ? 0 : 1,
 	};
 	r = create_file(s.dirfd, &s.opt, &s.mac, &h, &fd);
 	if (r < 0)
@@ -336,6 +374,9 @@ static int next_file(struct logstore *s)
 		.created_usec = now_usec(CLOCK_REALTIME),
 	};
 	memcpy(h.prev_tag, s->flushed_tip, LS_TAG_LEN);
+	r = take_nonce(s, &h.nonce);
+	if (r < 0)
+		return r;
 	r = create_file(s->dirfd, &s->opt, &s->mac, &h, &fd);
 	if (r < 0)
 		return r;
@@ -362,6 +403,7 @@ static int append_record(struct logstore *s, uint16_t type, uint64_t seq, uint64
 			 const void *p1, size_t l1, const void *p2, size_t l2)
 {
 	size_t plen = l1 + l2, total = LF_REC_HDR + plen + LS_TAG_LEN;
+	uint64_t nonce;
 	uint8_t *rec;
 	int r;
 
@@ -372,10 +414,13 @@ static int append_record(struct logstore *s, uint16_t type, uint64_t seq, uint64
 		if (r < 0)
 			return r;
 	}
+	r = take_nonce(s, &nonce);
+	if (r < 0)
+		return r;
 	rec = s->buf + s->blen;
 	if (s->blen == 0)
 		memcpy(rec - LS_TAG_LEN, s->tip, LS_TAG_LEN);
-	lf_record_header_encode(rec, type, (uint32_t)plen, seq, s->st.epoch, realtime);
+	lf_record_header_encode(rec, type, (uint32_t)plen, seq, s->st.epoch, realtime, nonce);
 	if (l1)
 		memcpy(rec + LF_REC_HDR, p1, l1);
 	if (l2)
@@ -384,7 +429,7 @@ static int append_record(struct logstore *s, uint16_t type, uint64_t seq, uint64
 		memset(rec + LF_REC_HDR + plen, 0, LS_TAG_LEN);
 	else {
 		/* rec - LS_TAG_LEN holds s->tip (see struct logstore). */
-		r = seal_mac_compute(&s->mac, rec - LS_TAG_LEN, LS_TAG_LEN + LF_REC_HDR + plen, NULL, 0,
+		r = seal_mac_compute(&s->mac, nonce, rec - LS_TAG_LEN, LS_TAG_LEN + LF_REC_HDR + plen,
 				     rec + LF_REC_HDR + plen);
 		if (r < 0)
 			return r;
@@ -625,6 +670,11 @@ int ls_maintain(struct logstore *s)
 	return prune(s);
 }
 
+void ls_test_set_nonce(struct logstore *s, uint64_t n)
+{
+	s->nonce = n;
+}
+
 uint64_t ls_last_seq(const struct logstore *s)
 {
 	return s->seq;
@@ -699,6 +749,8 @@ int ls_open(struct logstore **out, const char *dir, const struct ls_options *o, 
 		return -ENOMEM;
 	s->fd = s->dirfd = s->lockfd = s->statefd = -1;
 	s->opt = *o;
+	if (!s->opt.nonce_block)
+		s->opt.nonce_block = NONCE_BLOCK;
 	s->dir = strdup(dir);
 	s->mbuf = malloc(LS_TAG_LEN + BUF_CAP + 2 * (LF_MAX_PAYLOAD + LF_REC_HDR + LS_TAG_LEN));
 	s->buf = s->mbuf ? s->mbuf + LS_TAG_LEN : NULL;
@@ -765,6 +817,24 @@ int ls_open(struct logstore **out, const char *dir, const struct ls_options *o, 
 	r = load_mac_key(s);
 	if (r < 0)
 		goto fail;
+	/* Anchor at the end of what is on disk (this also catches up after a
+	 * seal whose state was not saved), and take a new block of nonces:
+	 * the ones below the old limit may have been used by records the
+	 * crash lost, maybe after they were read or forwarded. */
+	if (!s->plain) {
+		s->nonce = s->st.nonce_limit > res.last_nonce ? s->st.nonce_limit : res.last_nonce + 1;
+		if (s->nonce > UINT64_MAX - s->opt.nonce_block) {
+			r = -EOVERFLOW;
+			goto fail;
+		}
+		s->st.nonce_limit = s->nonce + s->opt.nonce_block;
+	}
+	set_anchor_here(s);
+	r = save_state(s);
+	if (r < 0) {
+		snprintf(msg, msglen, "cannot save the sealing state %s/%s", dir, LS_STATE_NAME);
+		goto fail;
+	}
 	lf_file_name(s->file_index, name);
 	s->fd = openat(s->dirfd, name, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
 	if (s->fd < 0 && errno == EPERM) {
@@ -812,12 +882,6 @@ int ls_open(struct logstore **out, const char *dir, const struct ls_options *o, 
 				 "(crash or full disk); continued in the next file", name, res.torn_bytes);
 			s->opt.notify(text);
 		}
-	} else if (res.seals > 0) {
-		/* A seal was written but the state not saved (crash): catch up. */
-		set_anchor_here(s);
-		r = save_state(s);
-		if (r < 0)
-			goto fail;
 	}
 	*out = s;
 	return 0;

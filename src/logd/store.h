@@ -20,6 +20,7 @@ struct ls_options {
 	uint64_t max_store_size;   /* retention target for all files (bytes, 0 = no limit) */
 	bool prune_unforwarded;    /* retention may delete files not yet forwarded */
 	bool require_flags;        /* fail if the append-only/immutable flags cannot be set */
+	uint64_t nonce_block;      /* MAC nonces reserved per sealing-state save (> 0) */
 	/* Told about events worth a log line (retention, torn tail recovered);
 	 * the library itself does not print. May be NULL. */
 	void (*notify)(const char *text);
@@ -55,6 +56,8 @@ int ls_rotate(struct logstore *s);
 /* Time-based sealing/rotation and retention. -ENOSPC when the store is
  * full and retention may not delete anything. */
 int ls_maintain(struct logstore *s);
+/* Tests only: makes the writer reuse nonces from n (a faulty writer). */
+void ls_test_set_nonce(struct logstore *s, uint64_t n);
 
 uint64_t ls_last_seq(const struct logstore *s);
 uint64_t ls_epoch(const struct logstore *s);

@@ -36,6 +36,7 @@ const char *walk_problem_str(enum walk_problem p)
 		[WALK_SEAL] = "bad-seal",
 		[WALK_TRUNCATED] = "truncated",
 		[WALK_ANCHOR] = "anchor-mismatch",
+		[WALK_NONCE] = "nonce-reuse",
 	};
 	return (unsigned)p < ARRAY_SIZE(names) ? names[p] : "unknown";
 }
@@ -105,6 +106,8 @@ struct walker {
 	struct walk_result *res;
 	struct seal_mac mac;
 	uint8_t mkey[LS_KEY_LEN];
+	uint8_t *scratch; /* prev_tag || record, the MAC input */
+	size_t scap;
 };
 
 static int set_epoch_key(struct walker *w)
@@ -185,7 +188,7 @@ static int check_header(struct walker *w, const struct lf_header *h, const uint8
 		r = set_epoch_key(w);
 		if (r < 0)
 			return r;
-		r = seal_mac_compute(&w->mac, raw, LF_HEADER_MAC_OFF, NULL, 0, tag);
+		r = seal_mac_compute(&w->mac, h->nonce, raw, LF_HEADER_MAC_OFF, tag);
 		if (r < 0)
 			return r;
 		if (CRYPTO_memcmp(tag, h->mac, LS_TAG_LEN) != 0) {
@@ -232,7 +235,19 @@ static int check_record(struct walker *w, const struct lf_record *rec, uint64_t 
 		return 1;
 	}
 	if (!ctx->plain) {
-		r = seal_mac_compute(&w->mac, res->tip, LS_TAG_LEN, rec->raw, LF_REC_HDR + rec->len, tag);
+		/* MAC input: prev_tag || record; the tip is copied in front of the
+		 * record (a private copy: the record may be in a shared mapping). */
+		if (w->scap < LS_TAG_LEN + LF_REC_HDR + rec->len) {
+			size_t cap = LS_TAG_LEN + LF_REC_HDR + rec->len + 4096;
+			uint8_t *nb = realloc(w->scratch, cap);
+			if (!nb)
+				return -ENOMEM;
+			w->scratch = nb;
+			w->scap = cap;
+		}
+		memcpy(w->scratch, res->tip, LS_TAG_LEN);
+		memcpy(w->scratch + LS_TAG_LEN, rec->raw, LF_REC_HDR + rec->len);
+		r = seal_mac_compute(&w->mac, rec->nonce, w->scratch, LS_TAG_LEN + LF_REC_HDR + rec->len, tag);
 		if (r < 0)
 			return r;
 		if (CRYPTO_memcmp(tag, rec->tag, LS_TAG_LEN) != 0) {
@@ -242,6 +257,15 @@ static int check_record(struct walker *w, const struct lf_record *rec, uint64_t 
 			     rec->seq, idx, off);
 			return 1;
 		}
+		if (res->last_nonce && rec->nonce <= res->last_nonce) {
+			fail(res, WALK_NONCE, idx, off, rec->seq,
+			     "record at file %016" PRIx64 " offset %" PRIu64 " (entry %" PRIu64 ") has MAC nonce %" PRIu64
+			     ", not above the previous record's %" PRIu64 ": the writer reused nonces, so entries of "
+			     "epoch %" PRIu64 " may be forgeable", idx, off, rec->seq, rec->nonce, res->last_nonce,
+			     rec->epoch);
+			return 1;
+		}
+		res->last_nonce = rec->nonce;
 	}
 	if (rec->type == LF_SEAL) {
 		uint64_t next = lf_le64dec(rec->payload), cnt = lf_le64dec(rec->payload + 8);
@@ -502,6 +526,7 @@ int walk_store(struct walk_ctx *ctx, struct walk_result *res)
 	r = walk_files(&w, files, n);
 	seal_mac_free(&w.mac);
 	secure_wipe(w.mkey, sizeof(w.mkey));
+	free(w.scratch);
 	if (r < 0)
 		return r;
 	if (res->problem != WALK_OK)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Walks a store directory as one authenticated stream (every file, every
- * record, in order), checking headers, the HMAC chain, epochs, sequence
+ * record, in order), checking headers, the MAC chain, epochs, sequence
  * numbers, seals and file continuity. Used by the verifier (from K[0]) and
  * by the daemon to recover its position after a restart (from K[c]). */
 #pragma once
@@ -26,6 +26,7 @@ enum walk_problem {
 	WALK_SEAL,         /* inconsistent seal record */
 	WALK_TRUNCATED,    /* a file is shorter than the next header or an anchor says */
 	WALK_ANCHOR,       /* an anchor (state, collector) was not found or differs */
+	WALK_NONCE,        /* authentic records with non-increasing MAC nonces (writer fault) */
 };
 
 const char *walk_problem_str(enum walk_problem p);
@@ -69,6 +70,7 @@ struct walk_result {
 	uint64_t retained_from;
 	/* chain position at the end of the last good record */
 	uint64_t last_file, last_off, last_seq, epoch_entries;
+	uint64_t last_nonce; /* of the last good sealed record (0: none) */
 	uint8_t tip[LS_TAG_LEN];
 	bool ended_with_seal;
 };

@@ -103,7 +103,7 @@ t_run "the 10 first entries are forwarded and confirmed" \
 for _ in $(seq 100); do [ "$(collected)" -ge 10 ] && break; sleep 0.05; done
 [ "$(cat "$S/forward.cursor")" = 10 ] && [ "$(collected)" = 10 ] && t_ok "cursor at 10, collector has 10" ||
 	t_fail "cursor $(cat "$S/forward.cursor" 2>/dev/null), collector $(collected)"
-head -1 "$D/collected.log" | grep -Eq '^\[rempart@32473 seq="1" epoch="0" tag="[0-9a-f]{64}"\] 1$' &&
+head -1 "$D/collected.log" | grep -Eq '^\[rempart@32473 seq="1" epoch="0" tag="[0-9a-f]{32}"\] 1$' &&
 	t_ok "RFC 5424 structured data carries seq, epoch and tag" || t_fail "message: $(head -1 "$D/collected.log")"
 
 # --- 100,000 entries across two collector restarts ----------------------------------

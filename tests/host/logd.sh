@@ -52,6 +52,19 @@ t_exit "a missing store is reported" 3 "cannot open the store" "$VERIFY" --key-s
 	rlvk1-00000000000000000000000000000000-00000000000000000000000000000000-0000000000000000000000000000000000000000000000000000000000000000 \
 	/nonexistent
 
+# --- the format against its documentation ------------------------------------
+# tests/lib/logd-ref-store.py wrote this store from docs/logd.md with Python's
+# hmac and AES-GCM (no code shared with rempart-logd); it is also a fuzz seed.
+REF=$T_TMP/ref-store
+mkdir -p "$REF"
+tail -c +2 "$ROOT/tests/fuzz/corpus/logd_file/sealed-store" > "$REF/0000000000000000.rlog"
+REFKEY=rlvk1-c017265d30b0065ba0f7a71d6e7cb211-0123456789abcdef0123456789abcdef-000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+t_exit "a store written by an independent implementation of docs/logd.md verifies" 0 "3 entries up to 3, 1 seal" \
+	"$VERIFY" --key-string "$REFKEY" --no-state "$REF"
+printf '\x01' | dd of="$REF/0000000000000000.rlog" bs=1 seek=$((160 + 40 + 12 + 5)) conv=notrunc 2>/dev/null
+t_exit "one bit changed in its first entry is the first bad entry" 1 "first bad entry: 1 " \
+	"$VERIFY" --key-string "$REFKEY" --no-state "$REF"
+
 # --- creation ---------------------------------------------------------------
 S=$MNT/store
 t_run "init creates a store and exports the key once" \

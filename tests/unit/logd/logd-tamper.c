@@ -177,7 +177,16 @@ static int reseal(const char *dir, int dirfd, const struct loc *l)
 		lf_le64enc(out + olen + 16, st.epoch);
 		if (olen == l->off)
 			out[olen + LF_REC_HDR + rec.len - 1] ^= 0x01; /* the forged entry */
-		seal_mac_compute(&mac, tip, LS_TAG_LEN, out + olen, LF_REC_HDR + rec.len, out + olen + LF_REC_HDR + rec.len);
+		{
+			/* MAC input: prev_tag || record, under the record's own nonce */
+			_cleanup_free_ uint8_t *in = malloc(LS_TAG_LEN + LF_REC_HDR + rec.len);
+			if (!in)
+				return 3;
+			memcpy(in, tip, LS_TAG_LEN);
+			memcpy(in + LS_TAG_LEN, out + olen, LF_REC_HDR + rec.len);
+			seal_mac_compute(&mac, rec.nonce, in, LS_TAG_LEN + LF_REC_HDR + rec.len,
+					 out + olen + LF_REC_HDR + rec.len);
+		}
 		memcpy(tip, out + olen + LF_REC_HDR + rec.len, LS_TAG_LEN);
 		last_seq = rec.seq;
 		olen += rec.size;
@@ -229,7 +238,7 @@ static int unsealed(const char *dir, int dirfd)
 	memset(h.mac, 0, LS_TAG_LEN);
 	lf_header_encode(&h, out);
 	olen = LF_HEADER_SIZE;
-	lf_record_header_encode(out + olen, LF_ENTRY, (uint32_t)lf_entry_size(1, 12), seq + 1, st.epoch, 0);
+	lf_record_header_encode(out + olen, LF_ENTRY, (uint32_t)lf_entry_size(1, 12), seq + 1, st.epoch, 0, 0);
 	lf_entry_encode(out + olen + LF_REC_HDR, &e);
 	olen += LF_REC_HDR + lf_entry_size(1, 12);
 	memset(out + olen, 0, LS_TAG_LEN);

@@ -19,15 +19,22 @@ static void test_header_roundtrip(void **state)
 	(void)state;
 	memset(h.ids.store_id, 0xaa, 16);
 	memset(h.ids.machine_id, 0xbb, 16);
-	memset(h.prev_tag, 0xcc, 32);
-	memset(h.mac, 0xdd, 32);
+	memset(h.prev_tag, 0xcc, LS_TAG_LEN);
+	memset(h.mac, 0xdd, LS_TAG_LEN);
+	h.nonce = 0x1122334455667788ull;
 	lf_header_encode(&h, raw);
 	assert_int_equal(lf_header_decode(raw, sizeof(raw), &g), 0);
 	assert_memory_equal(&h, &g, sizeof(h));
 	assert_int_equal(lf_header_decode(raw, sizeof(raw) - 1, &g), -EBADMSG);
-	raw[8] = 2; /* version */
+	raw[8] = 1; /* format 1 (HMAC-SHA256 tags) is not read */
 	assert_int_equal(lf_header_decode(raw, sizeof(raw), &g), -EBADMSG);
-	raw[8] = 1;
+	raw[8] = 2;
+	raw[120] = 1; /* reserved */
+	assert_int_equal(lf_header_decode(raw, sizeof(raw), &g), -EBADMSG);
+	raw[120] = 0;
+	raw[150] = 1; /* reserved, after the MAC */
+	assert_int_equal(lf_header_decode(raw, sizeof(raw), &g), -EBADMSG);
+	raw[150] = 0;
 	raw[12] = 2; /* unknown flag */
 	assert_int_equal(lf_header_decode(raw, sizeof(raw), &g), -EBADMSG);
 	raw[12] = 1; /* PLAIN */
@@ -46,7 +53,7 @@ static void test_record_decode(void **state)
 	size_t plen = lf_entry_size(2, 10), total = LF_REC_HDR + plen + LS_TAG_LEN;
 
 	(void)state;
-	lf_record_header_encode(buf, LF_ENTRY, (uint32_t)plen, 5, 6, 7);
+	lf_record_header_encode(buf, LF_ENTRY, (uint32_t)plen, 5, 6, 7, 8);
 	lf_entry_encode(buf + LF_REC_HDR, &e);
 	memset(buf + LF_REC_HDR + plen, 0xee, LS_TAG_LEN);
 	assert_int_equal(lf_record_decode(buf, total, &rec), (int64_t)total);
@@ -54,6 +61,7 @@ static void test_record_decode(void **state)
 	assert_int_equal(rec.seq, 5);
 	assert_int_equal(rec.epoch, 6);
 	assert_int_equal(rec.realtime_usec, 7);
+	assert_int_equal(rec.nonce, 8);
 	assert_int_equal(lf_entry_decode(rec.payload, rec.len, &g), 0);
 	assert_int_equal(g.pid, 7);
 	assert_memory_equal(g.msg, "0123456789", 10);
@@ -65,9 +73,9 @@ static void test_record_decode(void **state)
 	buf[0] = LF_SEAL; /* a seal must be 16 bytes */
 	assert_int_equal(lf_record_decode(buf, total, &rec), -EBADMSG);
 	buf[0] = LF_ENTRY;
-	buf[33] = 1; /* reserved */
+	buf[2] = 1; /* flags must be 0 */
 	assert_int_equal(lf_record_decode(buf, total, &rec), -EBADMSG);
-	buf[33] = 0;
+	buf[2] = 0;
 	lf_le32enc(buf + 4, LF_MAX_PAYLOAD + 1);
 	assert_int_equal(lf_record_decode(buf, total, &rec), -EBADMSG);
 	/* entry payload checks */
@@ -104,7 +112,8 @@ static void test_names_and_state(void **state)
 	s.retained_from = 2;
 	s.generation = 9;
 	memset(s.key, 1, 32);
-	memset(s.sealed_tag, 2, 32);
+	memset(s.sealed_tag, 2, LS_TAG_LEN);
+	s.nonce_limit = 1ull << 40;
 	memset(s.ids.store_id, 3, 16);
 	lf_state_encode(&s, raw);
 	assert_int_equal(lf_state_decode(raw, sizeof(raw), &g), 0);
@@ -114,7 +123,8 @@ static void test_names_and_state(void **state)
 	assert_int_equal(g.sealed_seq, 1000);
 	assert_int_equal(g.retained_from, 2);
 	assert_memory_equal(g.key, s.key, 32);
-	assert_memory_equal(g.sealed_tag, s.sealed_tag, 32);
+	assert_memory_equal(g.sealed_tag, s.sealed_tag, LS_TAG_LEN);
+	assert_int_equal(g.nonce_limit, 1ull << 40);
 	assert_memory_equal(&g.ids, &s.ids, sizeof(s.ids));
 	assert_int_equal(lf_state_decode(raw, sizeof(raw) - 1, &g), -EBADMSG);
 	raw[60] ^= 1; /* a changed key fails the slot checksum */

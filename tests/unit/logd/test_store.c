@@ -92,6 +92,22 @@ static void append_n(struct fixture *f, int from, int n)
 	assert_int_equal(ls_close(s), 0);
 }
 
+/* The name and path of the store's last file. */
+static void active_file(struct fixture *f, char name[LF_NAME_LEN + 1], char *p, size_t plen)
+{
+	uint64_t *files;
+	size_t n;
+	int dfd = open(f->dir, O_RDONLY | O_DIRECTORY);
+
+	assert_true(dfd >= 0);
+	assert_int_equal(walk_list_files(dfd, &files, &n), 0);
+	assert_true(n > 0);
+	lf_file_name(files[n - 1], name);
+	free(files);
+	close(dfd);
+	snprintf(p, plen, "%s/%s", f->dir, name);
+}
+
 /* Verifies like rempart-logverify: from K[0], anchored by the state. */
 static void verify(struct fixture *f, struct walk_result *res)
 {
@@ -140,20 +156,13 @@ static void test_torn_tail(void **state)
 {
 	struct fixture *f = *state;
 	struct walk_result res;
-	uint64_t *files;
-	size_t n;
 	char name[LF_NAME_LEN + 1], p[256];
-	int dfd, fd;
+	int fd;
 	const uint8_t junk[20] = { LF_ENTRY, 0, 0x10, 0 }; /* a record cut short by a crash */
 
 	assert_int_equal(ls_create(f->dir, MID, false, false, f->vkey), 0);
 	append_n(f, 1, 50);
-	dfd = open(f->dir, O_RDONLY | O_DIRECTORY);
-	assert_int_equal(walk_list_files(dfd, &files, &n), 0);
-	lf_file_name(files[n - 1], name);
-	free(files);
-	close(dfd);
-	snprintf(p, sizeof(p), "%s/%s", f->dir, name);
+	active_file(f, name, p, sizeof(p));
 	fd = open(p, O_WRONLY | O_APPEND);
 	assert_true(fd >= 0);
 	assert_int_equal(write_full(fd, junk, sizeof(junk)), 0);
@@ -163,6 +172,114 @@ static void test_torn_tail(void **state)
 	assert_int_equal(res.problem, WALK_OK);
 	assert_int_equal(res.entries, 100);
 	assert_int_equal(res.torn_bytes, sizeof(junk));
+}
+
+struct nonces {
+	uint64_t seq[64], nonce[64];
+	size_t n;
+};
+
+static int collect_nonce(void *ud, const struct lf_record *rec, uint64_t file, uint64_t off)
+{
+	struct nonces *c = ud;
+
+	if (rec->type == LF_ENTRY && c->n < 64) {
+		c->seq[c->n] = rec->seq;
+		c->nonce[c->n++] = rec->nonce;
+	}
+	return 0;
+}
+
+/* The entry nonces of the store, in order (through the verifying walk). */
+static void walk_nonces(struct fixture *f, struct nonces *c)
+{
+	struct walk_ctx ctx = { .on_record = collect_nonce, .ud = c };
+	struct walk_result res;
+
+	c->n = 0;
+	assert_int_equal(seal_vkey_parse(f->vkey, &ctx.ids, ctx.key), 0);
+	ctx.dirfd = open(f->dir, O_RDONLY | O_DIRECTORY);
+	assert_int_equal(walk_store(&ctx, &res), 0);
+	close(ctx.dirfd);
+	assert_int_equal(res.problem, WALK_OK);
+}
+
+/* A crash loses records that were written (and maybe read or forwarded):
+ * the restarted writer must not MAC the replacements under the nonces the
+ * lost records used, which would reveal the epoch's GMAC key. Small nonce
+ * blocks make the writer reserve (save the state) in the middle of writing. */
+static void test_crash_never_reuses_nonces(void **state)
+{
+	struct fixture *f = *state;
+	struct logstore *s = NULL;
+	struct nonces lost, now;
+	struct walk_result res;
+	struct stat sb;
+	char msg[256], name[LF_NAME_LEN + 1], p[512];
+	off_t keep;
+
+	f->o.nonce_block = 4;
+	f->o.max_file_size = 1 << 20;
+	assert_int_equal(ls_create(f->dir, MID, false, false, f->vkey), 0);
+	append_n(f, 1, 10);
+	active_file(f, name, p, sizeof(p));
+	assert_int_equal(stat(p, &sb), 0);
+	keep = sb.st_size;
+	/* 10 more entries reach the file, then the machine crashes (no seal) */
+	assert_int_equal(ls_open(&s, f->dir, &f->o, msg, sizeof(msg)), 0);
+	for (int i = 11; i <= 20; i++) {
+		struct lf_entry e = { .priority = 5, .pid = 1, .ident = "u", .ident_len = 1,
+				      .msg = (const uint8_t *)"lost after a crash", .msg_len = 18 };
+		assert_int_equal(ls_append_entry(s, &e, 1700000000000000ull + (uint64_t)i), 0);
+	}
+	assert_int_equal(ls_flush(s, true), 0);
+	walk_nonces(f, &lost);
+	assert_int_equal(lost.n, 20);
+	ls_free(s);
+	unflag(f->dir, name);
+	assert_int_equal(truncate(p, keep), 0); /* the page cache was lost */
+	append_n(f, 11, 10);
+	walk_nonces(f, &now);
+	assert_int_equal(now.n, 20);
+	for (size_t i = 0; i < 20; i++) {
+		assert_int_equal(now.seq[i], i + 1);
+		if (i > 0)
+			assert_true(now.nonce[i] > now.nonce[i - 1]);
+		if (i >= 10) /* the replacements of entries 11..20 */
+			for (size_t j = 0; j < 20; j++)
+				assert_true(now.nonce[i] != lost.nonce[j]);
+	}
+	verify(f, &res);
+	assert_int_equal(res.problem, WALK_OK);
+	assert_int_equal(res.entries, 20);
+}
+
+/* An authentic record whose nonce does not increase is reported: it means
+ * the writer broke the rule the MAC depends on. */
+static void test_nonce_order_checked(void **state)
+{
+	struct fixture *f = *state;
+	struct walk_result res;
+	struct logstore *s = NULL;
+	char msg[256];
+
+	f->o.max_file_size = 1 << 20;
+	assert_int_equal(ls_create(f->dir, MID, false, false, f->vkey), 0);
+	append_n(f, 1, 3);
+	verify(f, &res);
+	assert_int_equal(res.problem, WALK_OK);
+	assert_true(res.last_nonce > 1);
+	assert_int_equal(ls_open(&s, f->dir, &f->o, msg, sizeof(msg)), 0);
+	ls_test_set_nonce(s, 1); /* a faulty writer */
+	{
+		struct lf_entry e = { .priority = 5, .pid = 1, .ident = "u", .ident_len = 1,
+				      .msg = (const uint8_t *)"x", .msg_len = 1 };
+		assert_int_equal(ls_append_entry(s, &e, 1700000000000000ull), 0);
+	}
+	assert_int_equal(ls_close(s), 0);
+	verify(f, &res);
+	assert_int_equal(res.problem, WALK_NONCE);
+	assert_non_null(strstr(res.msg, "reused nonces"));
 }
 
 static void test_tamper_detected(void **state)
@@ -299,6 +416,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_roundtrip_and_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_tail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_never_reuses_nonces, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nonce_order_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tamper_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plain_store, setup, teardown),
