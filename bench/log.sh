@@ -11,7 +11,7 @@
 # Usage: bench/log.sh [BUILD_DIR] [ENTRIES] [RUNS]
 set -euo pipefail
 BUILD=$(realpath "${1:-build}")
-N=${2:-1000000}
+N=${2:-3000000} # ~1 s per sealed run: /usr/bin/time counts in 10 ms steps
 RUNS=${3:-5}
 LOGD=$BUILD/src/logd/rempart-logd
 tmp=$(mktemp -d /var/tmp/rempart-bench-log.XXXXXX)
