@@ -38,15 +38,6 @@ void lf_header_encode(const struct lf_header *h, uint8_t out[LF_HEADER_SIZE])
 	memcpy(out + LF_HEADER_MAC_OFF, h->mac, LS_TAG_LEN);
 }
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	uint8_t acc = 0;
-
-	for (size_t i = 0; i < n; i++)
-		acc |= p[i];
-	return acc == 0;
-}
-
 int lf_header_decode(const uint8_t *buf, size_t len, struct lf_header *h)
 {
 	if (len < LF_HEADER_SIZE || memcmp(buf, LF_MAGIC, 8) != 0)
@@ -67,8 +58,8 @@ int lf_header_decode(const uint8_t *buf, size_t len, struct lf_header *h)
 	memcpy(h->prev_tag, buf + 96, LS_TAG_LEN);
 	h->nonce = lf_le64dec(buf + 112);
 	memcpy(h->mac, buf + LF_HEADER_MAC_OFF, LS_TAG_LEN);
-	if (!all_zero(buf + 120, 8) || !all_zero(buf + LF_HEADER_MAC_OFF + LS_TAG_LEN,
-						 LF_HEADER_SIZE - LF_HEADER_MAC_OFF - LS_TAG_LEN))
+	if (!sodium_is_zero(buf + 120, 8) ||
+	    !sodium_is_zero(buf + LF_HEADER_MAC_OFF + LS_TAG_LEN, LF_HEADER_SIZE - LF_HEADER_MAC_OFF - LS_TAG_LEN))
 		return -EBADMSG;
 	return 0;
 }

@@ -1,14 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* SHA256_CTX: the low-level API is deprecated in OpenSSL 3 but kept for the
- * key derivations (an HMAC with no allocation, checked against EVP_Q_mac). */
-#define OPENSSL_SUPPRESS_DEPRECATED
 #include "seal.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
 
-#include <openssl/sha.h>
+#include <openssl/hmac.h>
 
 #include "cleanup.h"
 #include "hex.h"
@@ -22,41 +19,20 @@ static void le64enc(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* out = HMAC-SHA256(key, msg) (RFC 2104, 32-byte key). */
-static int hmac_sha256(const uint8_t key[LS_KEY_LEN], const void *msg, size_t len, uint8_t out[32])
-{
-	uint8_t pad[SHA256_CBLOCK], ih[SHA256_DIGEST_LENGTH];
-	SHA256_CTX c;
-	int ok;
-
-	memset(pad, 0x36, sizeof(pad));
-	for (size_t i = 0; i < LS_KEY_LEN; i++)
-		pad[i] ^= key[i];
-	ok = SHA256_Init(&c) && SHA256_Update(&c, pad, sizeof(pad)) && SHA256_Update(&c, msg, len) &&
-	     SHA256_Final(ih, &c);
-	memset(pad, 0x5c, sizeof(pad));
-	for (size_t i = 0; i < LS_KEY_LEN; i++)
-		pad[i] ^= key[i];
-	ok = ok && SHA256_Init(&c) && SHA256_Update(&c, pad, sizeof(pad)) && SHA256_Update(&c, ih, sizeof(ih)) &&
-	     SHA256_Final(out, &c);
-	secure_wipe(pad, sizeof(pad));
-	secure_wipe(ih, sizeof(ih));
-	secure_wipe(&c, sizeof(c));
-	return ok ? 0 : -EIO;
-}
-
 /* out = HMAC-SHA256(key, label || store_id || machine_id || le64(n)) */
 static int derive(const uint8_t key[LS_KEY_LEN], const char *label, const struct ls_ids *ids, uint64_t n,
 		  uint8_t out[LS_KEY_LEN])
 {
 	uint8_t msg[64];
 	size_t ll = strlen(label);
+	unsigned outlen = 0;
 
 	memcpy(msg, label, ll);
 	memcpy(msg + ll, ids->store_id, LS_ID_LEN);
 	memcpy(msg + ll + LS_ID_LEN, ids->machine_id, LS_ID_LEN);
 	le64enc(msg + ll + 2 * LS_ID_LEN, n);
-	return hmac_sha256(key, msg, ll + 2 * LS_ID_LEN + 8, out);
+	return HMAC(EVP_sha256(), key, LS_KEY_LEN, msg, ll + 2 * LS_ID_LEN + 8, out, &outlen) && outlen == LS_KEY_LEN ?
+		       0 : -EIO;
 }
 
 int seal_evolve(uint8_t key[LS_KEY_LEN], const struct ls_ids *ids, uint64_t epoch)
