@@ -405,6 +405,29 @@ static void stream_load(struct fixture *f, struct stream_fixture *s)
 	assert_int_equal(read_file(f->hash, 1 << 28, &s->hash, &s->hash_len), 0);
 }
 
+/* A 20000-block image with its 3-level tree, formatted and loaded. */
+static void stream_load_big(struct fixture *f, struct stream_fixture *s)
+{
+	format_big(f, 20000, s->root, &s->root_len);
+	stream_load(f, s);
+}
+
+/* rv_stream_new with default parameters on the first hash_len bytes of
+ * the loaded tree. */
+static int stream_open(const struct stream_fixture *s, size_t hash_len, struct rv_report *rep, struct rv_stream **vs)
+{
+	struct rv_params p;
+
+	rv_params_default(&p);
+	return rv_stream_new(&p, s->hash, hash_len, s->root, s->root_len, rep, vs);
+}
+
+static void stream_unload(struct stream_fixture *s)
+{
+	free(s->data);
+	free(s->hash);
+}
+
 /* Feeds data in pieces of odd sizes (1 byte to several blocks, crossing
  * block boundaries); returns the first error. */
 static int stream_feed(struct rv_stream *vs, const uint8_t *data, size_t len, struct rv_report *rep)
@@ -433,8 +456,7 @@ static void test_stream_ok(void **state)
 	struct rv_report rep;
 	uint8_t tail[100] = { 1 };
 
-	format_big(f, 20000, s.root, &s.root_len); /* 3 levels */
-	stream_load(f, &s);
+	stream_load_big(f, &s);
 	rv_params_default(&p); /* parameters from the superblock */
 	p.hash_area_offset = 4096; /* ignored: the buffer is the hash area */
 	assert_int_equal(rv_stream_new(&p, s.hash, s.hash_len, s.root, s.root_len, &rep, &vs), 0);
@@ -449,8 +471,7 @@ static void test_stream_ok(void **state)
 	rv_stream_free(vs);
 
 	/* sha512, 512-byte data blocks, 1 KiB hash blocks, no superblock */
-	free(s.data);
-	free(s.hash);
+	stream_unload(&s);
 	write_kat_data(f->data, 300);
 	kat_params(&p);
 	strcpy(p.hash_name, "sha512");
@@ -463,8 +484,7 @@ static void test_stream_ok(void **state)
 	assert_int_equal(stream_feed(vs, s.data, s.data_len, &rep), 0);
 	assert_int_equal(rv_stream_finish(vs, &rep), 0);
 	rv_stream_free(vs);
-	free(s.data);
-	free(s.hash);
+	stream_unload(&s);
 }
 
 static void test_stream_detects_data(void **state)
@@ -472,15 +492,12 @@ static void test_stream_detects_data(void **state)
 	struct fixture *f = *state;
 	struct stream_fixture s = { 0 };
 	struct rv_stream *vs = NULL;
-	struct rv_params p;
 	struct rv_report rep;
 
-	format_big(f, 20000, s.root, &s.root_len);
-	stream_load(f, &s);
+	stream_load_big(f, &s);
 	s.data[4096 * 12345 + 100] ^= 0x40;
 	s.data[4096 * 17000 + 5] ^= 0x40;
-	rv_params_default(&p);
-	assert_int_equal(rv_stream_new(&p, s.hash, s.hash_len, s.root, s.root_len, &rep, &vs), 0);
+	assert_int_equal(stream_open(&s, s.hash_len, &rep, &vs), 0);
 	assert_int_equal(stream_feed(vs, s.data, s.data_len, &rep), -EBADMSG);
 	assert_int_equal(rep.problem, RV_DATA_CORRUPT);
 	assert_int_equal(rep.block, 12345);
@@ -492,15 +509,13 @@ static void test_stream_detects_data(void **state)
 
 	/* data that ends early */
 	s.data[4096 * 12345 + 100] ^= 0x40;
-	rv_params_default(&p);
-	assert_int_equal(rv_stream_new(&p, s.hash, s.hash_len, s.root, s.root_len, &rep, &vs), 0);
+	assert_int_equal(stream_open(&s, s.hash_len, &rep, &vs), 0);
 	assert_int_equal(stream_feed(vs, s.data, 4096 * 9000 + 17, &rep), 0);
 	assert_int_equal(rv_stream_finish(vs, &rep), -EBADMSG);
 	assert_int_equal(rep.problem, RV_DATA_TRUNCATED);
 	assert_int_equal(rep.block, 9000);
 	rv_stream_free(vs);
-	free(s.data);
-	free(s.hash);
+	stream_unload(&s);
 }
 
 /* The tree is checked against the root before any data: a bad hash
@@ -513,32 +528,30 @@ static void test_stream_checks_tree_first(void **state)
 	struct rv_params p;
 	struct rv_report rep;
 
-	format_big(f, 20000, s.root, &s.root_len);
-	stream_load(f, &s);
+	stream_load_big(f, &s);
 	s.hash[4096 * 10 + 7] ^= 0x40; /* a level-0 hash block */
-	rv_params_default(&p);
-	assert_int_equal(rv_stream_new(&p, s.hash, s.hash_len, s.root, s.root_len, &rep, &vs), -EBADMSG);
+	assert_int_equal(stream_open(&s, s.hash_len, &rep, &vs), -EBADMSG);
 	assert_int_equal(rep.problem, RV_HASH_CORRUPT);
 	assert_int_equal(rep.block, 10);
 	assert_int_equal(rep.level, 0);
 	assert_null(vs);
 	s.hash[4096 * 10 + 7] ^= 0x40;
 	s.root[3] ^= 0xff;
-	rv_params_default(&p);
-	assert_int_equal(rv_stream_new(&p, s.hash, s.hash_len, s.root, s.root_len, &rep, &vs), -EBADMSG);
+	assert_int_equal(stream_open(&s, s.hash_len, &rep, &vs), -EBADMSG);
 	assert_int_equal(rep.problem, RV_ROOT_MISMATCH);
 	s.root[3] ^= 0xff;
-	rv_params_default(&p);
-	assert_int_equal(rv_stream_new(&p, s.hash, 4096 * 3, s.root, s.root_len, &rep, &vs), -EBADMSG);
+	assert_int_equal(stream_open(&s, 4096 * 3, &rep, &vs), -EBADMSG);
 	assert_int_equal(rep.problem, RV_HASH_TRUNCATED);
-	rv_params_default(&p);
-	assert_int_equal(rv_stream_new(&p, s.hash, 100, s.root, s.root_len, &rep, &vs), -EBADMSG);
+	assert_int_equal(stream_open(&s, 100, &rep, &vs), -EBADMSG);
 	assert_int_equal(rep.problem, RV_HASH_TRUNCATED);
-	rv_params_default(&p);
-	assert_int_equal(rv_stream_new(&p, s.hash, s.hash_len, s.root, 20, &rep, &vs), -EMEDIUMTYPE);
+	{
+		struct stream_fixture short_root = s;
+
+		short_root.root_len = 20;
+		assert_int_equal(stream_open(&short_root, s.hash_len, &rep, &vs), -EMEDIUMTYPE);
+	}
 	s.hash[0] ^= 1; /* superblock magic */
-	rv_params_default(&p);
-	assert_int_equal(rv_stream_new(&p, s.hash, s.hash_len, s.root, s.root_len, &rep, &vs), -EBADMSG);
+	assert_int_equal(stream_open(&s, s.hash_len, &rep, &vs), -EBADMSG);
 	assert_int_equal(rep.problem, RV_OK);
 	/* without a superblock the data size must be given */
 	kat_params(&p);
@@ -548,8 +561,7 @@ static void test_stream_checks_tree_first(void **state)
 	p.data_blocks = 20000;
 	assert_int_equal(rv_stream_new(&p, s.hash + 4096, s.hash_len - 4096, s.root, s.root_len, &rep, &vs), 0);
 	rv_stream_free(vs);
-	free(s.data);
-	free(s.hash);
+	stream_unload(&s);
 }
 
 /* One data block: no hash blocks, the block's digest is the root. */
