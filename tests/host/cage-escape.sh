@@ -10,6 +10,7 @@ BUILD=${1:?usage: cage-escape.sh BUILD_DIR}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 T_NAME=cage-escape
 . "$ROOT/tests/lib/tap.sh"
+. "$ROOT/tests/lib/cage-profile.sh"
 
 CAGE=$BUILD/src/cage/rempart-cage
 DIODE=$BUILD/src/diode/rempart-diode
@@ -248,23 +249,8 @@ fi
 # --- network = level: veth into the level's namespace + nftables -------
 if ip netns add $NETNS 2>/dev/null; then
 	ip netns exec $NETNS ip link set lo up
-	cat > "$W/net.profile" <<EOF
-name = tescnet
-uid = $CUID
-gid = $CUID
-ro = /usr
-symlink = usr/bin /bin
-symlink = usr/lib /lib
-symlink = usr/lib64 /lib64
-ro = /etc/ld.so.cache
-syscalls = @basic @network
-network = level
-net-level = tesc
-net-address = 10.231.7.2/24
-net-peer = 10.231.7.1/24
-net-gateway = 10.231.7.1
-nft = ip daddr 10.231.7.1 tcp dport 8080 accept
-EOF
+	{ level_net_profile tescnet "$CUID" tesc 10.231.7
+	  echo "nft = ip daddr 10.231.7.1 tcp dport 8080 accept"; } > "$W/net.profile"
 	ip netns exec $NETNS python3 -c '
 import socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -18,6 +18,7 @@ BUILD=${1:?usage: level-uplink.sh BUILD_DIR}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 T_NAME=level-uplink
 . "$ROOT/tests/lib/tap.sh"
+. "$ROOT/tests/lib/cage-profile.sh"
 
 CAGE=$BUILD/src/cage/rempart-cage
 NETCFG=$BUILD/src/net/rempart-netcfg
@@ -75,21 +76,8 @@ done
 
 profile() { # LEVEL N (10.231+N)
 	local net=$((230 + $2))
+	level_net_profile "$1" "$CUID" "$1" "10.$net.1"
 	cat <<EOF
-name = $1
-uid = $CUID
-gid = $CUID
-ro = /usr
-symlink = usr/bin /bin
-symlink = usr/lib /lib
-symlink = usr/lib64 /lib64
-ro = /etc/ld.so.cache
-syscalls = @basic @network
-network = level
-net-level = $1
-net-address = 10.$net.1.2/24
-net-peer = 10.$net.1.1/24
-net-gateway = 10.$net.1.1
 # the cage lets everything out: the uplink's rules are under test
 nft = meta l4proto tcp accept
 nft = meta l4proto udp accept
