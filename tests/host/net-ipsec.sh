@@ -61,36 +61,12 @@ ip netns add "$GW" && ip netns add "$WS" &&
 
 # --- charon instances --------------------------------------------------------
 charon_conf() { # charon_conf NAME INSTALL_ROUTES
-	cat > "$D/$1-strongswan.conf" <<CONF
-charon {
-	install_routes = $2
 	# kernel-libipsec routes through its device's name with the virtual IP
 	# as source: on the workstation, the black hole left in the outer
 	# namespace gets it (the image's XFRM datapath needs none of this).
-	install_virtual_ip = yes
-	load = random nonce openssl kdf pem pkcs1 pkcs8 x509 revocation constraints pubkey kernel-libipsec kernel-netlink socket-default vici attr updown
+	ipsec_charon_conf "$1" "$2" "install_virtual_ip = yes
 	retransmit_tries = 3
-	retransmit_timeout = 1.0
-	plugins {
-		vici { socket = unix://$D/$1.vici }
-		# The gateway's peer (192.0.2.2) is also its remote traffic
-		# selector: its route through the TUN device (table 220) must
-		# not catch the IKE packets, which carry a firewall mark.
-		kernel-libipsec { allow_peer_ts = yes }
-		kernel-netlink { fwmark = !0x42 }
-		socket-default { fwmark = 0x42 }
-		revocation { enable_crl = no
-			enable_ocsp = no }
-	}
-	filelog {
-		$1 { path = $D/charon-$1.log
-			default = 1
-			flush_line = yes
-			time_format = %T }
-	}
-	syslog { daemon { default = -1 } }
-}
-CONF
+	retransmit_timeout = 1.0"
 }
 charon_start() { # charon_start NAME NETNS
 	# /run/netns stays visible (charon's updown hook enters the ipsec

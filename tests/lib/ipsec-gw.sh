@@ -2,7 +2,8 @@
 # The IKEv2 gateway side shared by tests/host/net-ipsec.sh and
 # tests/vm/ipsec.sh: a throwaway ECDSA P-384 PKI and the gateway's swanctl
 # configuration (responder on 192.0.2.1, the workstation 192.0.2.2 behind
-# it, the service network 10.99.0.0/24, CLIP-like proposals).
+# it, the service network 10.99.0.0/24, CLIP-like proposals) and the
+# strongswan.conf of a test charon.
 # Both take the directory $D of the calling suite.
 
 # ipsec_pki: $D/ca.{pem,key}, $D/gw.{pem,key} (gw.rempart.test) and
@@ -56,4 +57,36 @@ CONF
 	if [ -n "$pool" ]; then
 		printf 'pools { vip { addrs = %s } }\n' "$pool" >> "$GWS/swanctl.conf"
 	fi
+}
+
+# ipsec_charon_conf NAME INSTALL_ROUTES [OPTION_LINES]: $D/NAME-strongswan.conf
+# for a test charon (STRONGSWAN_CONF): vici socket $D/NAME.vici, log
+# $D/charon-NAME.log, userspace ESP (kernel-libipsec); OPTION_LINES go into
+# the charon section.
+ipsec_charon_conf() {
+	cat > "$D/$1-strongswan.conf" <<CONF
+charon {
+	install_routes = $2
+	${3:-}
+	load = random nonce openssl kdf pem pkcs1 pkcs8 x509 revocation constraints pubkey kernel-libipsec kernel-netlink socket-default vici attr updown
+	plugins {
+		vici { socket = unix://$D/$1.vici }
+		# The peer (192.0.2.2 for the gateway) is also the remote traffic
+		# selector: its route through the TUN device must not catch the
+		# IKE packets, which carry a firewall mark.
+		kernel-libipsec { allow_peer_ts = yes }
+		kernel-netlink { fwmark = !0x42 }
+		socket-default { fwmark = 0x42 }
+		revocation { enable_crl = no
+			enable_ocsp = no }
+	}
+	filelog {
+		$1 { path = $D/charon-$1.log
+			default = 1
+			flush_line = yes
+			time_format = %T }
+	}
+	syslog { daemon { default = -1 } }
+}
+CONF
 }

@@ -70,29 +70,7 @@ ip netns add "$GW" && ip link set "$TAPDEV" netns "$GW" &&
 	{ t_fail "gateway namespace and tap ($(cat "$(dirname "$VM_LOG")/run.log" 2>/dev/null | tail -2))"; t_done; exit 1; }
 
 # --- the gateway's charon (as in tests/host/net-ipsec.sh) ----------------------
-cat > "$D/gw-strongswan.conf" <<CONF
-charon {
-	install_routes = yes
-	load = random nonce openssl kdf pem pkcs1 pkcs8 x509 revocation constraints pubkey kernel-libipsec kernel-netlink socket-default vici attr updown
-	plugins {
-		vici { socket = unix://$D/gw.vici }
-		# the guest (192.0.2.2) is also the remote traffic selector: the
-		# route through the TUN device must not catch IKE (marked)
-		kernel-libipsec { allow_peer_ts = yes }
-		kernel-netlink { fwmark = !0x42 }
-		socket-default { fwmark = 0x42 }
-		revocation { enable_crl = no
-			enable_ocsp = no }
-	}
-	filelog {
-		gw { path = $D/charon-gw.log
-			default = 1
-			flush_line = yes
-			time_format = %T }
-	}
-	syslog { daemon { default = -1 } }
-}
-CONF
+ipsec_charon_conf gw yes
 ipsec_gw_swanctl
 gw_start() {
 	rm -f "$D/gw.vici"
