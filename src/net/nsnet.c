@@ -147,7 +147,7 @@ static int nl_err(int nlerr)
 	}
 }
 
-static int connect_route(struct nl_sock **sk, struct cage_err *e)
+int net_nl_connect_route(struct nl_sock **sk, struct cage_err *e)
 {
 	int r;
 
@@ -166,7 +166,7 @@ int net_link_move(const char *ifname, int nsfd, struct cage_err *e)
 	_cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL, *change = NULL;
 	int r;
 
-	r = connect_route(&sk, e);
+	r = net_nl_connect_route(&sk, e);
 	if (r < 0)
 		return r;
 	r = rtnl_link_get_kernel(sk, 0, ifname, &link);
@@ -188,7 +188,7 @@ int net_xfrmi_create_move(const char *ifname, uint32_t if_id, int nsfd, struct c
 	_cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
 	int r;
 
-	r = connect_route(&sk, e);
+	r = net_nl_connect_route(&sk, e);
 	if (r < 0)
 		return r;
 	link = rtnl_link_xfrmi_alloc();
@@ -249,7 +249,7 @@ int net_addr_flush(const char *ifname, const char *keep, struct cage_err *e)
 			return -EINVAL;
 		keep_len = (unsigned)atoi(slash + 1);
 	}
-	r = connect_route(&sk, e);
+	r = net_nl_connect_route(&sk, e);
 	if (r < 0)
 		return r;
 	r = rtnl_addr_alloc_cache(sk, &cache);

@@ -9,12 +9,16 @@
 
 #include "error.h"
 
+struct nl_sock;
+
 /* Creates DIR/NAME unless it already is a network namespace. */
 int net_ns_create(const char *dir, const char *name, struct cage_err *e);
 /* Enters the namespace at path; *saved receives an fd of the current one. */
 int net_ns_enter(const char *path, int *saved, struct cage_err *e);
 /* Goes back to saved (and closes it). */
 int net_ns_leave(int *saved, struct cage_err *e);
+/* A new rtnetlink socket of the current namespace (nl_socket_free it). */
+int net_nl_connect_route(struct nl_sock **sk, struct cage_err *e);
 /* Is ifname present in the current namespace? */
 bool net_link_exists(const char *ifname);
 /* Creates XFRM interface ifname with if_id in the current namespace (its

@@ -128,19 +128,6 @@ static int write_sysctl(const char *path, const char *value, struct cage_err *e)
 	return 0;
 }
 
-static int nl_connect_route(struct nl_sock **sk, struct cage_err *e)
-{
-	int r;
-
-	*sk = nl_socket_alloc();
-	if (!*sk)
-		return -ENOMEM;
-	r = nl_connect(*sk, NETLINK_ROUTE);
-	if (r < 0)
-		return cage_err_set(e, -EIO, "netlink: %s", nl_geterror(r));
-	return 0;
-}
-
 /* veth outer (current namespace) <-> NET_UPLINK_INNER in nsfd. */
 static int veth_create(const char *outer, int nsfd, struct cage_err *e)
 {
@@ -149,7 +136,7 @@ static int veth_create(const char *outer, int nsfd, struct cage_err *e)
 	struct rtnl_link *peer;
 	int r;
 
-	r = nl_connect_route(&sk, e);
+	r = net_nl_connect_route(&sk, e);
 	if (r < 0)
 		return r;
 	veth = rtnl_link_veth_alloc();
@@ -174,7 +161,7 @@ static int link_delete(const char *ifname, struct cage_err *e)
 
 	if (!net_link_exists(ifname))
 		return 0;
-	r = nl_connect_route(&sk, e);
+	r = net_nl_connect_route(&sk, e);
 	if (r < 0)
 		return r;
 	link = rtnl_link_alloc();
