@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "uplink.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -16,67 +15,50 @@
 
 #include "cleanup.h"
 #include "netlink.h"
+#include "netconf.h"
 #include "nsnet.h"
 #include "profile.h"
 
 DEFINE_POINTER_CLEANUP(struct nl_sock, nl_socket_free)
 DEFINE_POINTER_CLEANUP(struct rtnl_link, rtnl_link_put)
 
-static int split_cidr(const char *cidr, struct in_addr *a, unsigned *plen)
+static uint32_t prefix_mask(unsigned len)
 {
-	char addr[16];
-	const char *slash = strchr(cidr, '/');
-	char *end;
-	unsigned long n;
-
-	if (!slash || (size_t)(slash - cidr) >= sizeof(addr))
-		return -EINVAL;
-	memcpy(addr, cidr, (size_t)(slash - cidr));
-	addr[slash - cidr] = '\0';
-	errno = 0;
-	n = strtoul(slash + 1, &end, 10);
-	if (inet_pton(AF_INET, addr, a) != 1 || *end || errno || n > 32 || slash[1] == '\0')
-		return -EINVAL;
-	*plen = (unsigned)n;
-	return 0;
+	return len ? ~0u << (32 - len) : 0;
 }
 
 int net_cidr_network(const char *cidr, char out[20])
 {
-	struct in_addr a;
-	unsigned plen;
-	char text[16];
+	struct net_prefix p;
+	uint32_t a;
 
-	if (split_cidr(cidr, &a, &plen) < 0)
+	if (net_parse_cidr(cidr, false, &p) < 0)
 		return -EINVAL;
-	a.s_addr &= plen ? htonl(~0u << (32 - plen)) : 0;
-	inet_ntop(AF_INET, &a, text, sizeof(text));
-	snprintf(out, 20, "%s/%u", text, plen);
+	a = p.addr & prefix_mask(p.len);
+	snprintf(out, 20, "%u.%u.%u.%u/%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, p.len);
 	return 0;
 }
 
 /* Do two prefixes share an address? */
 static bool cidr_overlap(const char *x, const char *y)
 {
-	struct in_addr a, b;
-	unsigned pa, pb, p;
+	struct net_prefix a, b;
 	uint32_t mask;
 
-	if (split_cidr(x, &a, &pa) < 0 || split_cidr(y, &b, &pb) < 0)
+	if (net_parse_cidr(x, false, &a) < 0 || net_parse_cidr(y, false, &b) < 0)
 		return true;
-	p = pa < pb ? pa : pb;
-	mask = p ? htonl(~0u << (32 - p)) : 0;
-	return (a.s_addr & mask) == (b.s_addr & mask);
+	mask = prefix_mask(a.len < b.len ? a.len : b.len);
+	return (a.addr & mask) == (b.addr & mask);
 }
 
+/* The address part of "A.B.C.D/P". */
 static int addr_of(const char *cidr, char out[16])
 {
-	struct in_addr a;
-	unsigned plen;
+	struct net_prefix p;
 
-	if (split_cidr(cidr, &a, &plen) < 0)
+	if (net_parse_cidr(cidr, false, &p) < 0)
 		return -EINVAL;
-	inet_ntop(AF_INET, &a, out, 16);
+	snprintf(out, 16, "%.*s", (int)strcspn(p.text, "/"), p.text);
 	return 0;
 }
 
