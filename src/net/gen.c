@@ -130,6 +130,14 @@ char *net_gen_swanctl(const struct net_ipsec *s, const struct net_network *n, co
 	return finish(f, &buf);
 }
 
+/* Refuses what match selects at once (TCP reset, else ICMP
+ * administratively prohibited) rather than after a timeout. */
+static void refuse(FILE *f, const char *match)
+{
+	fprintf(f, "\t\t%smeta l4proto tcp reject with tcp reset\n"
+		   "\t\t%sreject with icmpx type admin-prohibited\n", match, match);
+}
+
 char *net_gen_nft_outer(const struct net_ipsec *s)
 {
 	return net_gen_nft_outer_direct(s, NULL, 0, false);
@@ -190,8 +198,7 @@ char *net_gen_nft_outer_direct(const struct net_ipsec *s, const char *direct, ui
 		fputs("\t\tiifname \"rl-*\" accept\n"
 		      "\t\toifname \"rl-*\" ct state established,related accept\n", f);
 	else
-		fputs("\t\tiifname \"rl-*\" meta l4proto tcp reject with tcp reset\n"
-		      "\t\tiifname \"rl-*\" reject with icmpx type admin-prohibited\n", f);
+		refuse(f, "iifname \"rl-*\" ");
 	fputs("\t}\n"
 	      "}\n", f);
 	return finish(f, &buf);
@@ -321,12 +328,10 @@ char *net_gen_nft_level(const struct net_ipsec *s, const struct net_uplink *u)
 
 		snprintf(prefix, sizeof(prefix), "iifname \"rc*\" oifname \"%s\" ip saddr %s ", NET_UPLINK_INNER,
 			 u->cages);
-		fputs("\t\tiifname \"rc*\" ip daddr @deny meta l4proto tcp reject with tcp reset\n"
-		      "\t\tiifname \"rc*\" ip daddr @deny reject with icmpx type admin-prohibited\n", f);
+		refuse(f, "iifname \"rc*\" ip daddr @deny ");
 		uplink_allow_rules(f, u, prefix);
 		/* refused at once rather than after a connect timeout */
-		fputs("\t\tiifname \"rc*\" meta l4proto tcp reject with tcp reset\n"
-		      "\t\tiifname \"rc*\" reject with icmpx type admin-prohibited\n", f);
+		refuse(f, "iifname \"rc*\" ");
 	}
 	fputs("\t}\n}\n", f);
 	return finish(f, &buf);
@@ -334,24 +339,24 @@ char *net_gen_nft_level(const struct net_ipsec *s, const struct net_uplink *u)
 
 char *net_gen_nft_uplink(const struct net_uplink *u)
 {
-	char *buf = NULL, veth[32], prefix[96];
+	char *buf = NULL, veth[32], in[64], m[96];
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
 		return NULL;
 	snprintf(veth, sizeof(veth), NET_UPLINK_OUTER_PREFIX "%s", u->level);
+	snprintf(in, sizeof(in), "iifname \"%s\" ", veth);
 	fprintf(f, "table inet rempart-level-%s\n"
 		   "delete table inet rempart-level-%s\n"
 		   "table inet rempart-level-%s {\n", u->level, u->level, u->level);
 	uplink_deny_set(f, u);
 	/* Nothing from the level reaches the host itself (its addresses,
 	 * its services: admind, sshd, anything listening). */
-	fprintf(f, "\tchain input {\n"
-		   "\t\ttype filter hook input priority 0; policy accept;\n"
-		   "\t\tiifname \"%s\" meta l4proto tcp reject with tcp reset\n"
-		   "\t\tiifname \"%s\" reject with icmpx type admin-prohibited\n"
-		   "\t}\n", veth, veth);
+	fputs("\tchain input {\n"
+	      "\t\ttype filter hook input priority 0; policy accept;\n", f);
+	refuse(f, in);
+	fputs("\t}\n", f);
 	/* Forwarding is on only for the levels: anything neither entering
 	 * nor leaving a level's veth is dropped; nothing enters the level
 	 * unasked; the level reaches only its allow-list, never another
@@ -359,25 +364,22 @@ char *net_gen_nft_uplink(const struct net_uplink *u)
 	fprintf(f, "\tchain forward {\n"
 		   "\t\ttype filter hook forward priority 0; policy accept;\n"
 		   "\t\tiifname != \"" NET_UPLINK_OUTER_PREFIX "*\" oifname != \"" NET_UPLINK_OUTER_PREFIX "*\" drop\n"
-		   "\t\toifname \"%s\" ct state established,related accept\n"
-		   "\t\toifname \"%s\" iifname \"" NET_UPLINK_OUTER_PREFIX "*\" meta l4proto tcp reject with tcp reset\n"
-		   "\t\toifname \"%s\" iifname \"" NET_UPLINK_OUTER_PREFIX "*\" reject with icmpx type admin-prohibited\n"
-		   "\t\toifname \"%s\" drop\n"
-		   "\t\tiifname \"%s\" ip saddr != %s drop\n"
-		   "\t\tiifname \"%s\" oifname \"" NET_UPLINK_OUTER_PREFIX "*\" meta l4proto tcp reject with tcp reset\n"
-		   "\t\tiifname \"%s\" oifname \"" NET_UPLINK_OUTER_PREFIX "*\" reject with icmpx type admin-prohibited\n"
-		   "\t\tiifname \"%s\" ip daddr @deny meta l4proto tcp reject with tcp reset\n"
-		   "\t\tiifname \"%s\" ip daddr @deny reject with icmpx type admin-prohibited\n",
-		veth, veth, veth, veth, veth, u->cages, veth, veth, veth, veth);
-	snprintf(prefix, sizeof(prefix), "iifname \"%s\" ", veth);
-	uplink_allow_rules(f, u, prefix);
-	fprintf(f, "\t\tiifname \"%s\" meta l4proto tcp reject with tcp reset\n"
-		   "\t\tiifname \"%s\" reject with icmpx type admin-prohibited\n"
-		   "\t}\n", veth, veth);
-	fprintf(f, "\tchain postrouting {\n"
+		   "\t\toifname \"%s\" ct state established,related accept\n", veth);
+	snprintf(m, sizeof(m), "oifname \"%s\" iifname \"" NET_UPLINK_OUTER_PREFIX "*\" ", veth);
+	refuse(f, m);
+	fprintf(f, "\t\toifname \"%s\" drop\n"
+		   "\t\t%sip saddr != %s drop\n", veth, in, u->cages);
+	snprintf(m, sizeof(m), "%soifname \"" NET_UPLINK_OUTER_PREFIX "*\" ", in);
+	refuse(f, m);
+	snprintf(m, sizeof(m), "%sip daddr @deny ", in);
+	refuse(f, m);
+	uplink_allow_rules(f, u, in);
+	refuse(f, in);
+	fprintf(f, "\t}\n"
+		   "\tchain postrouting {\n"
 		   "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-		   "\t\tiifname \"%s\" ip saddr %s oifname != \"" NET_UPLINK_OUTER_PREFIX "*\" masquerade\n"
+		   "\t\t%sip saddr %s oifname != \"" NET_UPLINK_OUTER_PREFIX "*\" masquerade\n"
 		   "\t}\n"
-		   "}\n", veth, u->cages);
+		   "}\n", in, u->cages);
 	return finish(f, &buf);
 }
