@@ -347,16 +347,20 @@ struct data_worker {
 	pthread_t thread;
 };
 
+/* Byte offset, in the tree (from g->first_block), of the digest of block
+ * k of the level below lvl (data blocks for lvl 0), held in level lvl. */
+static size_t entry_off(const struct geometry *g, uint32_t hash_block_size, unsigned lvl, uint64_t k)
+{
+	uint64_t hb = g->level_start[lvl] + (k >> g->per_block_bits) - g->first_block;
+
+	return hb * hash_block_size + (k & ((1ULL << g->per_block_bits) - 1)) * g->digest_full;
+}
+
 static uint8_t *level0_entry(struct data_job *j, uint64_t block)
 {
-	const struct geometry *g = j->g;
-	uint64_t hb;
-
-	if (g->levels == 0)
+	if (j->g->levels == 0)
 		return j->root;
-	hb = g->level_start[0] + (block >> g->per_block_bits) - g->first_block;
-	return j->tree + hb * j->p->hash_block_size +
-	       (block & ((1ULL << g->per_block_bits) - 1)) * g->digest_full;
+	return j->tree + entry_off(j->g, j->p->hash_block_size, 0, block);
 }
 
 static void *data_worker_run(void *arg)
@@ -483,10 +487,7 @@ static int hash_level(struct hasher *h, const struct rv_params *p, const struct 
 		if (lvl + 1 == g->levels) {
 			out = root;
 		} else {
-			uint64_t hb = g->level_start[lvl + 1] + (k >> g->per_block_bits) - g->first_block;
-
-			out = tree + hb * p->hash_block_size +
-			      (k & ((1ULL << g->per_block_bits) - 1)) * g->digest_full;
+			out = tree + entry_off(g, p->hash_block_size, lvl + 1, k);
 		}
 		r = hasher_block(h, blk, p->hash_block_size, out);
 		if (r < 0)
@@ -758,9 +759,7 @@ static int check_tree(const EVP_MD *md, const struct rv_params *p, const struct 
 			break;
 		for (uint64_t k = 0; k < g->level_size[lvl - 1]; k++) {
 			const uint8_t *blk = tree + (g->level_start[lvl - 1] - g->first_block + k) * p->hash_block_size;
-			uint64_t hb = g->level_start[lvl] + (k >> g->per_block_bits) - g->first_block;
-			const uint8_t *entry = tree + hb * p->hash_block_size +
-					       (k & ((1ULL << g->per_block_bits) - 1)) * g->digest_full;
+			const uint8_t *entry = tree + entry_off(g, p->hash_block_size, (unsigned)lvl, k);
 
 			r = hasher_block(&h, blk, p->hash_block_size, digest);
 			if (r < 0)
@@ -933,13 +932,9 @@ int rv_stream_new(struct rv_params *p, const uint8_t *hash, size_t hash_len, con
 
 static const uint8_t *stream_entry(const struct rv_stream *s, uint64_t block)
 {
-	const struct geometry *g = &s->g;
-	uint64_t hb;
-
-	if (g->levels == 0)
+	if (s->g.levels == 0)
 		return s->top;
-	hb = g->level_start[0] + (block >> g->per_block_bits) - g->first_block;
-	return s->tree + hb * s->p.hash_block_size + (block & ((1ULL << g->per_block_bits) - 1)) * g->digest_full;
+	return s->tree + entry_off(&s->g, s->p.hash_block_size, 0, block);
 }
 
 static int stream_block(struct rv_stream *s, const uint8_t *blk)
